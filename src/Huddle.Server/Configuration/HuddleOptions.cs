@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Huddle.Server.Configuration;
+
+/// <summary>Settings under the <c>Huddle</c> configuration section.</summary>
+public sealed class HuddleOptions
+{
+    public const string Section = "Huddle";
+
+    /// <summary>Participants a mesh room holds; the next joiner gets <c>room-full</c>.</summary>
+    [Range(1, 16)]
+    public int MeshCapacity { get; set; } = 4;
+
+    /// <summary>Largest signaling message accepted, in bytes.</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Sustained signaling messages per second per socket.</summary>
+    [Range(1, 10_000)]
+    public int MessagesPerSecond { get; set; } = 50;
+
+    /// <summary>Burst of signaling messages a socket may send at once.</summary>
+    [Range(1, 100_000)]
+    public int MessageBurst { get; set; } = 200;
+
+    /// <summary>Open signaling sockets the server accepts at once.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>Interval of WebSocket pings sent by the server.</summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long after a ping the server waits for a pong before closing the socket.</summary>
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>STUN and TURN servers handed to browsers in <c>joined</c>.</summary>
+    public List<IceServerOptions> IceServers { get; set; } = [];
+
+    public HttpsOptions Https { get; set; } = new();
+
+    /// <summary>Where Huddle keeps files it generates (the self-signed certificate). Empty: ~/.huddle.</summary>
+    public string DataDirectory { get; set; } = "";
+}
+
+public sealed class IceServerOptions
+{
+    public List<string> Urls { get; set; } = [];
+    public string? Username { get; set; }
+    public string? Credential { get; set; }
+}
+
+public sealed class HttpsOptions
+{
+    /// <summary>Serve TLS. Set by the <c>--https</c> switch.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>A PFX or PEM certificate file; empty means a generated self-signed one.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PEM private key file, when <see cref="CertificatePath"/> is a PEM certificate.</summary>
+    public string? KeyPath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+}

@@ -1,0 +1,4 @@
+using Huddle.Server;
+
+var app = HuddleApp.Build(args);
+await app.RunAsync();

@@ -1,0 +1,23 @@
+using Huddle.Server.Signaling;
+
+namespace Huddle.Server.Rooms;
+
+/// <summary>Where a participant's outbound messages go. Implemented by the signaling connection.</summary>
+internal interface IMessageSink
+{
+    /// <summary>Queues one serialized message; never blocks. False when the sink is closed or overflowing.</summary>
+    bool TrySend(byte[] utf8Json);
+}
+
+/// <summary>One person in one room.</summary>
+internal sealed class Participant(string id, string name, MediaState media, IMessageSink sink)
+{
+    public string Id { get; } = id;
+    public string Name { get; } = name;
+    public IMessageSink Sink { get; } = sink;
+
+    /// <summary>Written under the room's lock, read anywhere.</summary>
+    public MediaState Media { get; set; } = media;
+
+    public ParticipantInfo Info => new(Id, Name, Media);
+}

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using Huddle.Server.Configuration;
+using Huddle.Server.Signaling;
+using Microsoft.Extensions.Options;
+
+namespace Huddle.Server.Rooms;
+
+/// <summary>All rooms of this server. Rooms are created on first join and removed when empty.</summary>
+internal sealed class RoomRegistry(IOptions<HuddleOptions> options, ILogger<RoomRegistry> logger)
+{
+    private readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.Ordinal);
+    private readonly HuddleOptions _options = options.Value;
+
+    public int RoomCount => _rooms.Count;
+
+    public Room? Find(string name) => _rooms.TryGetValue(name, out Room? room) ? room : null;
+
+    /// <summary>Joins <paramref name="participant"/> to the room, or returns null when it is full.</summary>
+    public Room? Join(string roomName, Participant participant, Func<Room, Participant, ParticipantInfo[], byte[]> joinedMessage)
+    {
+        while (true)
+        {
+            Room room = _rooms.GetOrAdd(roomName, static (n, cap) => new Room(n, cap), _options.MeshCapacity);
+            lock (room.Gate)
+            {
+                switch (room.AddLocked(participant, joinedMessage))
+                {
+                    case JoinOutcome.Joined:
+                        logger.LogInformation("Participant {Id} joined room {Room}", participant.Id, roomName);
+                        return room;
+                    case JoinOutcome.Full:
+                        return null;
+                    case JoinOutcome.Closed:
+                        break; // Emptied and dropped while we looked it up: take a fresh one.
+                }
+            }
+        }
+    }
+
+    public void Leave(Room room, Participant participant)
+    {
+        lock (room.Gate)
+        {
+            if (room.RemoveLocked(participant))
+            {
+                _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name, room));
+            }
+        }
+        logger.LogInformation("Participant {Id} left room {Room}", participant.Id, room.Name);
+    }
+}

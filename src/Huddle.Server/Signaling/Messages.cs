@@ -1,0 +1,103 @@
+using System.Text.Json.Serialization;
+
+namespace Huddle.Server.Signaling;
+
+// Wire messages of docs/protocol.md. Inbound records are lenient shapes (every field nullable) that
+// handlers validate; outbound records carry their own fixed `type` so they serialize in one call.
+
+public sealed record MediaState(bool Audio, bool Video);
+
+public sealed record IceCandidate(string? Candidate, string? SdpMid, int? SdpMLineIndex, string? UsernameFragment);
+
+public sealed record IceServer(
+    string[] Urls,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Username,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Credential);
+
+public sealed record ParticipantInfo(string Id, string Name, MediaState Media);
+
+// Client → server.
+
+internal sealed record JoinRequest(string? Room, string? Name, MediaState? Media, int? Protocol);
+
+internal sealed record DescriptionRequest(string? To, string? Sdp);
+
+internal sealed record CandidateRequest(string? To, IceCandidate? Candidate);
+
+internal sealed record MediaRequest(bool? Audio, bool? Video);
+
+// Server → client.
+
+internal sealed record JoinedMessage(
+    int Protocol, string Id, string Room, string Mode, int Capacity,
+    ParticipantInfo[] Participants, IceServer[] IceServers)
+{
+    [JsonPropertyOrder(-1)] public string Type => "joined";
+}
+
+internal sealed record ParticipantJoinedMessage(ParticipantInfo Participant)
+{
+    [JsonPropertyOrder(-1)] public string Type => "participant-joined";
+}
+
+internal sealed record ParticipantLeftMessage(string Id)
+{
+    [JsonPropertyOrder(-1)] public string Type => "participant-left";
+}
+
+internal sealed record DescriptionMessage([property: JsonPropertyOrder(-1)] string Type, string From, string Sdp);
+
+internal sealed record CandidateMessage(string From, IceCandidate Candidate)
+{
+    [JsonPropertyOrder(-1)] public string Type => "candidate";
+}
+
+internal sealed record MediaMessage(string Id, bool Audio, bool Video)
+{
+    [JsonPropertyOrder(-1)] public string Type => "media";
+}
+
+internal sealed record ErrorMessage(string Code, string Message)
+{
+    [JsonPropertyOrder(-1)] public string Type => "error";
+}
+
+internal sealed record PongMessage
+{
+    [JsonPropertyOrder(-1)] public string Type => "pong";
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    NumberHandling = JsonNumberHandling.Strict,
+    AllowTrailingCommas = false,
+    MaxDepth = 16)]
+[JsonSerializable(typeof(JoinRequest))]
+[JsonSerializable(typeof(DescriptionRequest))]
+[JsonSerializable(typeof(CandidateRequest))]
+[JsonSerializable(typeof(MediaRequest))]
+[JsonSerializable(typeof(JoinedMessage))]
+[JsonSerializable(typeof(ParticipantJoinedMessage))]
+[JsonSerializable(typeof(ParticipantLeftMessage))]
+[JsonSerializable(typeof(DescriptionMessage))]
+[JsonSerializable(typeof(CandidateMessage))]
+[JsonSerializable(typeof(MediaMessage))]
+[JsonSerializable(typeof(ErrorMessage))]
+[JsonSerializable(typeof(PongMessage))]
+internal sealed partial class SignalingJson : JsonSerializerContext;
+
+/// <summary>Machine-readable error codes of docs/protocol.md.</summary>
+internal static class ErrorCodes
+{
+    public const string BadRequest = "bad-request";
+    public const string UnknownType = "unknown-type";
+    public const string TooLarge = "too-large";
+    public const string RateLimited = "rate-limited";
+    public const string NotJoined = "not-joined";
+    public const string AlreadyJoined = "already-joined";
+    public const string RoomFull = "room-full";
+    public const string InvalidRoom = "invalid-room";
+    public const string InvalidName = "invalid-name";
+    public const string UnknownParticipant = "unknown-participant";
+    public const string UnsupportedProtocol = "unsupported-protocol";
+}

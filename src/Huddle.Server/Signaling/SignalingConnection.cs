@@ -1,0 +1,168 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Huddle.Server.Configuration;
+using Huddle.Server.Rooms;
+
+namespace Huddle.Server.Signaling;
+
+/// <summary>
+/// One participant's WebSocket: a receive loop that hands whole messages to a
+/// <see cref="SignalingSession"/>, and a send loop that drains a bounded queue, so sends on the socket
+/// are serialized and a slow reader cannot make the server buffer without bound.
+/// </summary>
+internal sealed class SignalingConnection : IMessageSink
+{
+    private const int SendQueueLimit = 256;
+    // A flooder is closed once it has had this many messages refused in one connection.
+    private const int MaxRefusedMessages = 1_000;
+
+    private readonly WebSocket _socket;
+    private readonly HuddleOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<byte[]> _outbox = Channel.CreateBounded<byte[]>(
+        new BoundedChannelOptions(SendQueueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly CancellationTokenSource _abort = new();
+    private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
+    private string _closeReason = "bye";
+    private volatile bool _closing;
+
+    public SignalingConnection(WebSocket socket, HuddleOptions options, ILogger logger)
+    {
+        _socket = socket;
+        _options = options;
+        _logger = logger;
+    }
+
+    public bool TrySend(byte[] utf8Json)
+    {
+        if (_outbox.Writer.TryWrite(utf8Json)) return true;
+        if (!_abort.IsCancellationRequested)
+        {
+            _logger.LogWarning("Closing a signaling socket whose send queue overflowed");
+            _abort.Cancel();
+        }
+        return false;
+    }
+
+    /// <summary>Queues a last message (if any) and closes the socket once it is sent.</summary>
+    public void Close(WebSocketCloseStatus status, string reason)
+    {
+        _closeStatus = status;
+        _closeReason = reason;
+        _closing = true;
+        _outbox.Writer.TryComplete();
+    }
+
+    public async Task RunAsync(SignalingSession session, CancellationToken shutdown)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown, _abort.Token);
+        Task sender = SendLoopAsync(linked.Token);
+        try
+        {
+            await ReceiveLoopAsync(session, linked.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The peer vanished, timed out, or the server is stopping: all mean "left".
+        }
+        finally
+        {
+            session.OnDisconnected();
+            _outbox.Writer.TryComplete();
+        }
+
+        // Let queued messages (an error explaining the close) reach the client, briefly.
+        await Task.WhenAny(sender, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        _abort.Cancel();
+        await sender.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _socket.Abort();
+        _socket.Dispose();
+    }
+
+    private async Task ReceiveLoopAsync(SignalingSession session, CancellationToken cancel)
+    {
+        var bucket = new TokenBucket(_options.MessagesPerSecond, _options.MessageBurst, TimeProvider.System);
+        int limit = _options.MaxMessageBytes;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+        int refused = 0;
+        long lastRateError = 0;
+        try
+        {
+            while (!_closing)
+            {
+                int length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length == limit + 1)
+                    {
+                        // Over the limit: tell the client why, then close (RFC 6455 §7.4.1: 1009).
+                        session.SendError(ErrorCodes.TooLarge, $"Messages are limited to {limit} bytes.");
+                        Close(WebSocketCloseStatus.MessageTooBig, "message too large");
+                        return;
+                    }
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, limit + 1 - length), cancel);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close) return;
+                if (length > limit)
+                {
+                    session.SendError(ErrorCodes.TooLarge, $"Messages are limited to {limit} bytes.");
+                    Close(WebSocketCloseStatus.MessageTooBig, "message too large");
+                    return;
+                }
+
+                if (!bucket.TryTake())
+                {
+                    if (++refused > MaxRefusedMessages)
+                    {
+                        Close(WebSocketCloseStatus.PolicyViolation, "too many messages");
+                        return;
+                    }
+                    long now = Environment.TickCount64;
+                    if (now - lastRateError >= 1000)
+                    {
+                        lastRateError = now;
+                        session.SendError(ErrorCodes.RateLimited, "Too many messages; slow down.");
+                    }
+                    continue;
+                }
+
+                if (result.MessageType == WebSocketMessageType.Binary)
+                {
+                    session.SendError(ErrorCodes.BadRequest, "Binary messages are not part of the protocol.");
+                    continue;
+                }
+                session.Handle(buffer.AsSpan(0, length));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task SendLoopAsync(CancellationToken cancel)
+    {
+        try
+        {
+            await foreach (byte[] message in _outbox.Reader.ReadAllAsync(cancel))
+            {
+                await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancel);
+            }
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                timeout.CancelAfter(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(_closeStatus, _closeReason, timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            _abort.Cancel();
+        }
+    }
+}

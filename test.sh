@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every Huddle test: the client type check, the protocol tests against a real Kestrel, and the
+# browser tests in real Chromium. Installs what is missing where it can, and otherwise stops with a
+# message that says what to install. Nothing is skipped.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf '\n== %s\n' "$*"; }
+need_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"; else return 1; fi
+}
+
+CHROMIUM="${HUDDLE_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  say "Chromium is missing: installing Debian's chromium"
+  if ! { need_root apt-get update && need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; then
+    echo "test.sh: Chromium is required at $CHROMIUM. Install it with: sudo apt-get install -y chromium" >&2
+    exit 1
+  fi
+fi
+
+if ! command -v npm >/dev/null; then
+  say "npm is missing: installing Debian's nodejs and npm"
+  if ! { need_root apt-get update && need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }; then
+    echo "test.sh: npm is required for the client type check. Install it with: sudo apt-get install -y nodejs npm" >&2
+    exit 1
+  fi
+fi
+if ! command -v dotnet >/dev/null; then
+  echo "test.sh: the .NET 10 SDK is required: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
+  exit 1
+fi
+
+say "Client type check (tsc --checkJs)"
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent typecheck
+
+say "Build"
+dotnet build Huddle.slnx -c Release -warnaserror --nologo -v quiet
+
+mkdir -p artifacts
+say "Protocol tests (real Kestrel, real WebSockets)"
+dotnet test tests/Huddle.Server.Tests -c Release --no-build --nologo \
+  --logger "console;verbosity=normal" --logger "trx;LogFileName=server.trx" --results-directory artifacts/test-results
+
+say "Browser tests (real Chromium: $CHROMIUM)"
+HUDDLE_CHROMIUM="$CHROMIUM" HUDDLE_ARTIFACTS="$PWD/artifacts" \
+dotnet test tests/Huddle.Browser.Tests -c Release --no-build --nologo \
+  --logger "console;verbosity=normal" --logger "trx;LogFileName=browser.trx" --results-directory artifacts/test-results
+
+say "All tests passed. Screenshots: artifacts/screenshots"
