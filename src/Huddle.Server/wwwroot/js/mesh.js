@@ -1,0 +1,246 @@
+// @ts-check
+/**
+ * Mesh transport: one RTCPeerConnection per remote participant (docs/protocol.md, "Negotiation in
+ * mesh rooms"). Each connection has a fixed shape (audio + video transceivers, one negotiated data
+ * channel) so devices change through replaceTrack only; renegotiation (ICE restarts) follows the
+ * perfect-negotiation pattern. DOM-free.
+ */
+
+/** @typedef {import('./signaling.js').Message} Message */
+/** @typedef {{ stream: MediaStream, audio: MediaStreamTrack | null, video: MediaStreamTrack | null }} LocalTracks */
+
+const CHAT_MAX = 2000;
+const DISCONNECTED_GRACE_MS = 3000;
+
+class Peer {
+  /** @param {string} id @param {RTCPeerConnection} pc @param {RTCDataChannel} channel @param {boolean} polite */
+  constructor(id, pc, channel, polite) {
+    this.id = id;
+    this.pc = pc;
+    this.channel = channel;
+    this.polite = polite;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.settingRemoteAnswer = false;
+    this.configured = false;
+    /** @type {RTCIceCandidateInit[]} */
+    this.pendingCandidates = [];
+    this.stream = new MediaStream();
+    /** Signals from this peer are handled one at a time, in order. */
+    /** @type {Promise<void>} */
+    this.queue = Promise.resolve();
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.restartTimer = undefined;
+  }
+}
+
+/**
+ * Events: `remote-stream` (detail { peerId, stream }), `chat` (detail { peerId, text, ts }),
+ * `peer-state` (detail { peerId, state }).
+ */
+export class MeshTransport extends EventTarget {
+  /**
+   * @param {{ selfId: string, iceServers: RTCIceServer[], send: (m: Message) => void, local: LocalTracks }} options
+   */
+  constructor({ selfId, iceServers, send, local }) {
+    super();
+    this.kind = 'mesh';
+    this.selfId = selfId;
+    this.iceServers = iceServers;
+    this.send = send;
+    this.local = local;
+    /** @type {Map<string, Peer>} */
+    this.peers = new Map();
+  }
+
+  /** @returns {Map<string, RTCPeerConnection>} */
+  get peerConnections() {
+    return new Map([...this.peers].map(([id, peer]) => [id, peer.pc]));
+  }
+
+  /** The newcomer calls this for everyone already present: it makes the offer. @param {string} id */
+  addPeer(id) {
+    if (!this.peers.has(id)) this.#createPeer(id, true);
+  }
+
+  /** @param {string} id */
+  removePeer(id) {
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    this.peers.delete(id);
+    clearTimeout(peer.restartTimer);
+    peer.channel.close();
+    peer.pc.close();
+  }
+
+  /** Handles `offer`, `answer` and `candidate` from the server. @param {Message} message */
+  handleSignal(message) {
+    const from = message.from;
+    if (typeof from !== 'string') return;
+    let peer = this.peers.get(from);
+    if (!peer) {
+      if (message.type !== 'offer') return; // Stale signal of a peer we already dropped.
+      peer = this.#createPeer(from, false);
+    }
+    const target = peer;
+    peer.queue = peer.queue
+      .then(() => this.#onSignal(target, message))
+      .catch((error) => console.warn('huddle: signaling with', from, 'failed:', error));
+  }
+
+  /** @param {'audio' | 'video'} kind @param {MediaStreamTrack | null} track */
+  async replaceTrack(kind, track) {
+    if (kind === 'audio') this.local.audio = track;
+    else this.local.video = track;
+    const work = [];
+    for (const peer of this.peers.values()) {
+      for (const transceiver of peer.pc.getTransceivers()) {
+        if (transceiver.receiver.track.kind !== kind || transceiver.currentDirection === 'stopped') continue;
+        work.push(transceiver.sender.replaceTrack(track).catch((error) => console.warn('huddle: replaceTrack failed', error)));
+      }
+    }
+    await Promise.all(work);
+  }
+
+  /** @param {string} text @param {number} ts @returns {number} peers reached */
+  sendChat(text, ts) {
+    const payload = JSON.stringify({ type: 'chat', text, ts });
+    let reached = 0;
+    for (const peer of this.peers.values()) {
+      if (peer.channel.readyState === 'open') {
+        peer.channel.send(payload);
+        reached++;
+      }
+    }
+    return reached;
+  }
+
+  close() {
+    for (const id of [...this.peers.keys()]) this.removePeer(id);
+  }
+
+  /** @param {string} id @param {boolean} initiator */
+  #createPeer(id, initiator) {
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    const channel = pc.createDataChannel('chat', { negotiated: true, id: 0 });
+    const peer = new Peer(id, pc, channel, this.selfId < id);
+    this.peers.set(id, peer);
+
+    if (initiator) {
+      const streams = [this.local.stream];
+      pc.addTransceiver(this.local.audio ?? 'audio', { direction: 'sendrecv', streams });
+      pc.addTransceiver(this.local.video ?? 'video', { direction: 'sendrecv', streams });
+      peer.configured = true;
+    }
+
+    pc.ontrack = ({ track }) => {
+      if (!peer.stream.getTracks().includes(track)) peer.stream.addTrack(track);
+      this.dispatchEvent(new CustomEvent('remote-stream', { detail: { peerId: id, stream: peer.stream } }));
+    };
+    pc.onnegotiationneeded = async () => {
+      if (this.peers.get(id) !== peer) return;
+      try {
+        peer.makingOffer = true;
+        await pc.setLocalDescription();
+        const description = pc.localDescription;
+        if (description) this.send({ type: description.type, to: id, sdp: description.sdp });
+      } catch (error) {
+        console.warn('huddle: creating an offer failed', error);
+      } finally {
+        peer.makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (!candidate || !candidate.candidate) return;
+      this.send({ type: 'candidate', to: id, candidate: candidate.toJSON() });
+    };
+    pc.onconnectionstatechange = () => {
+      this.dispatchEvent(new CustomEvent('peer-state', { detail: { peerId: id, state: pc.connectionState } }));
+      if (pc.connectionState === 'failed') this.#restart(peer);
+    };
+    pc.oniceconnectionstatechange = () => {
+      clearTimeout(peer.restartTimer);
+      if (pc.iceConnectionState === 'disconnected') {
+        // A network change often heals by itself; restart ICE only if it does not.
+        peer.restartTimer = setTimeout(() => {
+          if (pc.iceConnectionState === 'disconnected') this.#restart(peer);
+        }, DISCONNECTED_GRACE_MS);
+      }
+    };
+    channel.onmessage = (event) => {
+      if (typeof event.data !== 'string' || event.data.length > CHAT_MAX * 6 + 200) return;
+      /** @type {any} */
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (!message || message.type !== 'chat' || typeof message.text !== 'string') return;
+      const text = message.text.slice(0, CHAT_MAX);
+      if (!text.trim()) return;
+      const ts = typeof message.ts === 'number' && Number.isFinite(message.ts) ? message.ts : Date.now();
+      this.dispatchEvent(new CustomEvent('chat', { detail: { peerId: id, text, ts } }));
+    };
+    return peer;
+  }
+
+  /** @param {Peer} peer */
+  #restart(peer) {
+    if (this.peers.get(peer.id) !== peer || peer.pc.signalingState === 'closed') return;
+    peer.pc.restartIce();
+  }
+
+  /** @param {Peer} peer @param {Message} message */
+  async #onSignal(peer, message) {
+    const pc = peer.pc;
+    if (this.peers.get(peer.id) !== peer || pc.signalingState === 'closed') return;
+    if (message.type === 'candidate') {
+      const candidate = /** @type {RTCIceCandidateInit} */ (message.candidate);
+      if (!pc.remoteDescription) {
+        peer.pendingCandidates.push(candidate);
+        return;
+      }
+      try {
+        await pc.addIceCandidate(candidate);
+      } catch (error) {
+        if (!peer.ignoreOffer) console.warn('huddle: bad ICE candidate', error);
+      }
+      return;
+    }
+    if (message.type !== 'offer' && message.type !== 'answer') return;
+    if (typeof message.sdp !== 'string') return;
+    /** @type {RTCSessionDescriptionInit} */
+    const description = { type: message.type, sdp: message.sdp };
+
+    // Perfect negotiation (W3C WebRTC §10.7 example).
+    const readyForOffer = !peer.makingOffer && (pc.signalingState === 'stable' || peer.settingRemoteAnswer);
+    const collision = description.type === 'offer' && !readyForOffer;
+    peer.ignoreOffer = !peer.polite && collision;
+    if (peer.ignoreOffer) return;
+    peer.settingRemoteAnswer = description.type === 'answer';
+    await pc.setRemoteDescription(description);
+    peer.settingRemoteAnswer = false;
+
+    for (const candidate of peer.pendingCandidates.splice(0)) {
+      await pc.addIceCandidate(candidate).catch(() => {});
+    }
+    if (description.type === 'offer') {
+      if (!peer.configured) await this.#attachLocalTracks(peer);
+      await pc.setLocalDescription();
+      const answer = pc.localDescription;
+      if (answer) this.send({ type: answer.type, to: peer.id, sdp: answer.sdp });
+    }
+  }
+
+  /** The answering side sends on the transceivers the offer created. @param {Peer} peer */
+  async #attachLocalTracks(peer) {
+    peer.configured = true;
+    for (const transceiver of peer.pc.getTransceivers()) {
+      const kind = transceiver.receiver.track.kind;
+      transceiver.direction = 'sendrecv';
+      await transceiver.sender.replaceTrack(kind === 'audio' ? this.local.audio : this.local.video);
+      transceiver.sender.setStreams(this.local.stream);
+    }
+  }
+}
