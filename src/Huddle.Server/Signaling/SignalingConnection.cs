@@ -74,10 +74,38 @@ internal sealed class SignalingConnection : IMessageSink
 
         // Let queued messages (an error explaining the close) reach the client, briefly.
         await Task.WhenAny(sender, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        await DrainUntilCloseAsync();
         _abort.Cancel();
         await sender.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _socket.Abort();
         _socket.Dispose();
+    }
+
+    /// <summary>
+    /// After our close frame, reads (and drops) what the client still sends until its close frame.
+    /// Resetting the connection while the client is mid-send would make its TCP stack discard the
+    /// error we just sent (RFC 6455 §7.1.1: the server closes the TCP connection after the handshake).
+    /// </summary>
+    private async Task DrainUntilCloseAsync()
+    {
+        if (_socket.State != WebSocketState.CloseSent) return;
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            while (_socket.State == WebSocketState.CloseSent)
+            {
+                ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(scratch.AsMemory(), timeout.Token);
+                if (result.MessageType == WebSocketMessageType.Close) break;
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     private async Task ReceiveLoopAsync(SignalingSession session, CancellationToken cancel)
