@@ -1,0 +1,88 @@
+using Huddle.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Playwright;
+
+namespace Huddle.Browser.Tests.Rig;
+
+/// <summary>
+/// One Huddle server on a real Kestrel (127.0.0.1, free port) and one headless Debian Chromium with
+/// fake camera and microphone, shared by the tests of a class. Each participant gets its own
+/// browser context, so nothing is shared between them but the network.
+/// </summary>
+public sealed class MeetingFixture : IAsyncLifetime
+{
+    public static readonly string[] ChromiumArgs =
+    [
+        "--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--autoplay-policy=no-user-gesture-required",
+    ];
+
+    private WebApplication? _app;
+    private IPlaywright? _playwright;
+
+    public Uri BaseUri { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public IPlaywright Playwright => _playwright!;
+
+    public static string ChromiumPath
+    {
+        get
+        {
+            string path = Environment.GetEnvironmentVariable("HUDDLE_CHROMIUM") ?? "/usr/bin/chromium";
+            if (!File.Exists(path))
+            {
+                throw new InvalidOperationException(
+                    $"Chromium is required for the browser tests but {path} does not exist. Install it with: sudo apt-get install -y chromium");
+            }
+            return path;
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        _app = HuddleApp.Build(["--urls", "http://127.0.0.1:0"]);
+        await _app.StartAsync();
+        BaseUri = new Uri(_app.Urls.First());
+        _playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await LaunchAsync(_playwright, ChromiumArgs);
+    }
+
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright, IEnumerable<string> args) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = [.. args],
+            Timeout = 60_000,
+        });
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.CloseAsync();
+        _playwright?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Opens <c>/r/{room}?name=…</c> in a fresh context: the person joins at once.</summary>
+    public async Task<Participant> JoinAsync(string room, string name, string extraQuery = "", IBrowser? browser = null,
+        string? initScript = null)
+    {
+        IBrowserContext context = await (browser ?? Browser).NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 960, Height = 640 },
+        });
+        if (initScript is not null) await context.AddInitScriptAsync(initScript);
+        IPage page = await context.NewPageAsync();
+        var participant = new Participant(name, context, page);
+        string query = $"name={Uri.EscapeDataString(name)}&quality=low{extraQuery}";
+        await page.GotoAsync(new Uri(BaseUri, $"/r/{room}?{query}").ToString());
+        return participant;
+    }
+
+    public static string NewRoom(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+}
