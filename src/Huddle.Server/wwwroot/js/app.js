@@ -10,6 +10,7 @@ import { Controls } from './ui/controls.js';
 import { DevicePicker } from './ui/devices.js';
 import { JoinScreen } from './ui/home.js';
 import { validName, validRoom } from './names.js';
+import { warmUpWebRtc } from './mesh.js';
 
 /** @typedef {import('./media.js').MediaProblem} MediaProblem */
 /** @typedef {import('./media.js').Quality} Quality */
@@ -357,6 +358,7 @@ function render() {
 window.addEventListener('pagehide', () => call?.leave());
 
 async function main() {
+  void warmUpWebRtc();
   const name = params.get('name');
   if (pathRoom && name !== null) {
     const room = decodeURIComponent(pathRoom[1]);

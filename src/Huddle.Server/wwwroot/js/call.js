@@ -132,6 +132,7 @@ export class Call extends EventTarget {
         const p = toParticipant(message.participant);
         if (!p || p.id === this.id) return;
         this.participants.set(p.id, p);
+        this.transport?.expectPeer(p.id);
         this.#emit('participant-joined', p);
         break;
       }
@@ -165,6 +166,7 @@ export class Call extends EventTarget {
 
   /** @param {Message} message */
   #onJoined(message) {
+    performance.mark('huddle:joined');
     this.#dropTransport();
     this.id = String(message.id);
     this.mode = String(message.mode ?? 'mesh');

@@ -63,6 +63,15 @@ export class MeshTransport extends EventTarget {
     if (!this.peers.has(id)) this.#createPeer(id, true);
   }
 
+  /**
+   * Someone joined after us and will send an offer: build the connection now, while the offer is
+   * on its way, instead of after it arrives.
+   * @param {string} id
+   */
+  expectPeer(id) {
+    if (!this.peers.has(id)) this.#createPeer(id, false);
+  }
+
   /** @param {string} id */
   removePeer(id) {
     const peer = this.peers.get(id);
@@ -138,12 +147,14 @@ export class MeshTransport extends EventTarget {
       this.dispatchEvent(new CustomEvent('remote-stream', { detail: { peerId: id, stream: peer.stream } }));
     };
     pc.onnegotiationneeded = async () => {
-      if (this.peers.get(id) !== peer) return;
+      // A peer that joined after us makes the first offer; ours would only collide with it.
+      if (this.peers.get(id) !== peer || !peer.configured) return;
       try {
         peer.makingOffer = true;
         await pc.setLocalDescription();
         const description = pc.localDescription;
         if (description) this.send({ type: description.type, to: id, sdp: description.sdp });
+        performance.mark(`huddle:offer-sent:${id}`);
       } catch (error) {
         console.warn('huddle: creating an offer failed', error);
       } finally {
@@ -156,6 +167,7 @@ export class MeshTransport extends EventTarget {
     };
     pc.onconnectionstatechange = () => {
       this.dispatchEvent(new CustomEvent('peer-state', { detail: { peerId: id, state: pc.connectionState } }));
+      if (pc.connectionState === 'connected') performance.mark(`huddle:connected:${id}`);
       if (pc.connectionState === 'failed') this.#restart(peer);
     };
     pc.oniceconnectionstatechange = () => {
@@ -219,6 +231,7 @@ export class MeshTransport extends EventTarget {
     peer.ignoreOffer = !peer.polite && collision;
     if (peer.ignoreOffer) return;
     peer.settingRemoteAnswer = description.type === 'answer';
+    performance.mark(`huddle:${description.type}-received:${peer.id}`);
     await pc.setRemoteDescription(description);
     peer.settingRemoteAnswer = false;
 
@@ -236,11 +249,31 @@ export class MeshTransport extends EventTarget {
   /** The answering side sends on the transceivers the offer created. @param {Peer} peer */
   async #attachLocalTracks(peer) {
     peer.configured = true;
-    for (const transceiver of peer.pc.getTransceivers()) {
+    const work = peer.pc.getTransceivers().map((transceiver) => {
       const kind = transceiver.receiver.track.kind;
       transceiver.direction = 'sendrecv';
-      await transceiver.sender.replaceTrack(kind === 'audio' ? this.local.audio : this.local.video);
       transceiver.sender.setStreams(this.local.stream);
-    }
+      return transceiver.sender.replaceTrack(kind === 'audio' ? this.local.audio : this.local.video);
+    });
+    await Promise.all(work);
+  }
+}
+
+/**
+ * The first RTCPeerConnection of a page is slow to create and to make an offer (codec factories,
+ * network threads). Pay that once while the page loads, not while someone waits for a picture.
+ */
+export async function warmUpWebRtc() {
+  if (typeof RTCPeerConnection === 'undefined') return;
+  const pc = new RTCPeerConnection();
+  try {
+    pc.addTransceiver('audio');
+    pc.addTransceiver('video');
+    pc.createDataChannel('warm-up');
+    await pc.createOffer();
+  } catch {
+    // Only an optimisation.
+  } finally {
+    pc.close();
   }
 }

@@ -29,7 +29,7 @@ export class Grid {
    */
   setSelf({ name, stream, media, problem }) {
     if (!this.self) {
-      this.self = createTile(`${name} (you)`);
+      this.self = createTile(name);
       this.self.root.dataset.self = '';
       this.self.video.muted = true;
       this.self.video.classList.add('mirror');

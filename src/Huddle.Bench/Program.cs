@@ -1,0 +1,20 @@
+using Huddle.Bench;
+
+return args.FirstOrDefault() switch
+{
+    "join-latency" => await JoinLatency.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: dotnet run -c Release --project src/Huddle.Bench -- <benchmark> [options]
+
+        benchmarks:
+          join-latency --participants N --runs R [--out results.json]
+              Time from a newcomer's join to the first decoded frame of every other participant,
+              in headless Chromium against an in-process server on 127.0.0.1.
+        """);
+    return 2;
+}
