@@ -10,13 +10,21 @@ public sealed class DeviceTests(MeetingFixture meeting) : IClassFixture<MeetingF
     /// A second camera for the page: "Red Test Camera", a canvas painted solid red, offered through
     /// the real device list and getUserMedia so the app picks it like any other camera.
     /// </summary>
-    private const string RedCamera = """
+    internal const string RedCamera = """
         (() => {
           const md = navigator.mediaDevices;
           const enumerate = md.enumerateDevices.bind(md);
           const getUserMedia = md.getUserMedia.bind(md);
-          md.enumerateDevices = async () => [...await enumerate(),
-            { deviceId: 'test-red-camera', groupId: 'test', kind: 'videoinput', label: 'Red Test Camera', toJSON() { return this; } }];
+          let plugged = true;
+          const live = [];
+          md.enumerateDevices = async () => [...await enumerate(), ...(plugged ?
+            [{ deviceId: 'test-red-camera', groupId: 'test', kind: 'videoinput', label: 'Red Test Camera', toJSON() { return this; } }] : [])];
+          // What unplugging does: the device leaves the list, its tracks end, devicechange fires.
+          window.unplugRedCamera = () => {
+            plugged = false;
+            live.forEach(t => t.stop());
+            md.dispatchEvent(new Event('devicechange'));
+          };
           md.getUserMedia = async (constraints) => {
             const v = constraints && constraints.video;
             const id = v && typeof v === 'object' && v.deviceId
@@ -30,6 +38,7 @@ public sealed class DeviceTests(MeetingFixture meeting) : IClassFixture<MeetingF
             paint();
             setInterval(paint, 60);
             const stream = canvas.captureStream(15);
+            live.push(...stream.getVideoTracks());
             if (constraints.audio) (await getUserMedia({ audio: constraints.audio })).getAudioTracks().forEach(t => stream.addTrack(t));
             return stream;
           };
@@ -99,6 +108,57 @@ public sealed class DeviceTests(MeetingFixture meeting) : IClassFixture<MeetingF
         await Assertions.Expect(placeholder).ToBeHiddenAsync(new() { Timeout = 10_000 });
         await Assertions.Expect(tile).ToHaveAttributeAsync("data-video", "on");
         await bob.AssertReceivesAsync("Alice");
+    }
+
+    [Fact]
+    public async Task Unplugging_the_camera_in_use_falls_back_to_another_camera()
+    {
+        string room = MeetingFixture.NewRoom("unplug");
+        await using Participant alice = await meeting.JoinAsync(room, "Alice", initScript: RedCamera);
+        await using Participant bob = await meeting.JoinAsync(room, "Bob");
+        await bob.AssertReceivesAsync("Alice", audio: false);
+        await alice.Page.ClickAsync("#toggle-settings");
+        await alice.Page.SelectOptionAsync("#camera-select", new SelectOptionValue { Label = "Red Test Camera" });
+        await WaitForColourAsync(bob, red: true);
+
+        await alice.Page.EvaluateAsync("() => window.unplugRedCamera()");
+        await WaitForColourAsync(bob, red: false);
+        await bob.AssertReceivesAsync("Alice", audio: false);
+        await Assertions.Expect(alice.Page.Locator("#camera-select option", new() { HasText = "Red Test Camera" })).ToHaveCountAsync(0);
+        await Assertions.Expect(bob.RemoteTile("Alice")).ToHaveAttributeAsync("data-video", "on");
+    }
+
+    [Fact]
+    public async Task An_ice_restart_on_both_sides_at_once_keeps_the_call_going()
+    {
+        // What the client does when a connection fails or the network changes: restartIce(). Both
+        // sides at once is the glare case that perfect negotiation must absorb.
+        string room = MeetingFixture.NewRoom("restart-ice");
+        await using Participant alice = await meeting.JoinAsync(room, "Alice");
+        await using Participant bob = await meeting.JoinAsync(room, "Bob");
+        await alice.AssertReceivesAsync("Bob", audio: false);
+        const string ufrag = "() => /a=ice-ufrag:(\\S+)/.exec([...window.huddle.call.peerConnections.values()][0].remoteDescription.sdp)[1]";
+        string before = await alice.Page.EvaluateAsync<string>(ufrag);
+
+        const string restart = "() => [...window.huddle.call.peerConnections.values()].forEach(pc => pc.restartIce())";
+        await Task.WhenAll(alice.Page.EvaluateAsync(restart), bob.Page.EvaluateAsync(restart));
+
+        await alice.Page.WaitForFunctionAsync($"before => ({ufrag})() !== before", before, new() { Timeout = 15_000 });
+        await alice.AssertReceivesAsync("Bob");
+        await bob.AssertReceivesAsync("Alice");
+        Assert.Equal("stable", await alice.Page.EvaluateAsync<string>("() => [...window.huddle.call.peerConnections.values()][0].signalingState"));
+    }
+
+    private static async Task WaitForColourAsync(Participant viewer, bool red)
+    {
+        Rgb colour = await viewer.AverageColourAsync("Alice");
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while (IsRed(colour) != red && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(300);
+            colour = await viewer.AverageColourAsync("Alice");
+        }
+        Assert.True(IsRed(colour) == red, $"expected {(red ? "a red" : "a non-red")} picture, got {colour}");
     }
 
     private static bool IsRed(Rgb c) => c.R > 150 && c.G < 90 && c.B < 90;
