@@ -3,19 +3,30 @@
  * A call: the signaling socket, the media transport chosen by the room's mode, the participant
  * list and the local media state. DOM-free; the UI listens to its events.
  *
- * Events:
- * - `joined`, `participant-joined` (detail Participant), `participant-left` (detail { id }),
- * - `media-changed` (detail Participant), `remote-stream` (detail { peerId, stream }),
- * - `chat` (detail { from: string | null, name, text, ts, via }), `local-changed`,
- * - `connection` (detail { state: 'connecting' | 'connected' | 'reconnecting', retryInMs? }),
- * - `failed` (detail { code, message }) for errors that end the attempt (room-full, invalid-name …).
+ * Events (CustomEvent, detail in parentheses):
+ * - `joined` ({ id, participants }) — (re)joined the room; the participant list was replaced.
+ * - `participants-changed` (Participant[]) — after every join, arrival, departure or media change.
+ * - `participant-joined` (Participant), `participant-left` ({ id, name }).
+ * - `media-changed` (Participant) — a participant's signaled microphone/camera state.
+ * - `remote-stream` ({ peerId, stream }), `peer-state` ({ peerId, state }) — from the transport.
+ * - `chat` (ChatMessage) — from a participant, or our own (`from: null`).
+ * - `local-changed` ({}) — our own tracks or mute state changed.
+ * - `connection` ({ state: 'connecting' | 'connected' | 'reconnecting', retryAt? }).
+ * - `notice` (Notice) — something a person should be told (`active: false` withdraws it).
+ * - `closed` ({ reason: 'left' | 'error', code?, message? }) — the call is over for good.
  */
 import { Signaling } from './signaling.js';
-import { MeshTransport } from './mesh.js';
+import { createTransport } from './transport.js';
 
 /** @typedef {import('./signaling.js').Message} Message */
+/** @typedef {import('./signaling.js').DownDetail} DownDetail */
+/** @typedef {import('./transport.js').Transport} Transport */
+/** @typedef {import('./transport.js').LocalTracks} LocalTracks */
 /** @typedef {{ audio: boolean, video: boolean }} MediaState */
 /** @typedef {{ id: string, name: string, media: MediaState }} Participant */
+/** @typedef {{ from: string | null, name: string, text: string, ts: number }} ChatMessage */
+/** @typedef {{ code: string, message: string, active: boolean, retryAt?: number }} Notice */
+/** @typedef {{ reason: 'left' | 'error', code?: string, message?: string }} ClosedDetail */
 
 export const PROTOCOL_VERSION = 1;
 export const CHAT_MAX = 2000;
@@ -25,8 +36,7 @@ const FATAL_CODES = new Set(['room-full', 'invalid-room', 'invalid-name', 'unsup
 
 export class Call extends EventTarget {
   /**
-   * @param {{ url: string, room: string, name: string,
-   *           local: { stream: MediaStream, audio: MediaStreamTrack | null, video: MediaStreamTrack | null } }} options
+   * @param {{ url: string, room: string, name: string, local: LocalTracks }} options
    */
   constructor({ url, room, name, local }) {
     super();
@@ -34,22 +44,23 @@ export class Call extends EventTarget {
     this.name = name;
     this.local = local;
     this.micMuted = false;
-    /** @type {string | null} */
+    /** @type {string | null} own participant id while in the room */
     this.id = null;
     /** @type {string} */
     this.mode = 'mesh';
+    this.capacity = 0;
     /** @type {Map<string, Participant>} */
     this.participants = new Map();
-    /** @type {MeshTransport | null} */
+    /** @type {Transport | null} */
     this.transport = null;
     this.left = false;
     this.signaling = new Signaling(url);
     this.signaling.addEventListener('open', () => this.#join());
     this.signaling.addEventListener('message', (e) => this.#onMessage(/** @type {CustomEvent<Message>} */ (e).detail));
-    this.signaling.addEventListener('down', (e) => this.#onDown(/** @type {CustomEvent<{ retryInMs: number }>} */ (e).detail));
+    this.signaling.addEventListener('down', (e) => this.#onDown(/** @type {CustomEvent<DownDetail>} */ (e).detail));
   }
 
-  /** @returns {Map<string, RTCPeerConnection>} */
+  /** @returns {Map<string, RTCPeerConnection>} participant id → its peer connection (mesh) */
   get peerConnections() {
     return this.transport ? this.transport.peerConnections : new Map();
   }
@@ -71,12 +82,15 @@ export class Call extends EventTarget {
     this.signaling.close();
     this.#dropTransport();
     this.participants.clear();
+    this.id = null;
+    this.#emit('closed', /** @type {ClosedDetail} */ ({ reason: 'left' }));
   }
 
   /** @param {boolean} muted */
   setMicMuted(muted) {
     this.micMuted = muted;
     if (this.local.audio) this.local.audio.enabled = !muted;
+    this.#emit('local-changed', {});
     this.#announceMedia();
   }
 
@@ -88,29 +102,36 @@ export class Call extends EventTarget {
   async setTrack(kind, track) {
     const old = kind === 'audio' ? this.local.audio : this.local.video;
     if (old === track) return;
-    if (old) {
-      this.local.stream.removeTrack(old);
-      old.stop();
-    }
     if (track) {
       if (kind === 'audio') track.enabled = !this.micMuted;
       this.local.stream.addTrack(track);
     }
     if (kind === 'audio') this.local.audio = track;
     else this.local.video = track;
+    // Switch the senders first, then stop the old track: the others never see a gap longer
+    // than the new device takes to start.
     if (this.transport) await this.transport.replaceTrack(kind, track);
+    if (old) {
+      this.local.stream.removeTrack(old);
+      old.stop();
+    }
     this.#emit('local-changed', {});
     this.#announceMedia();
   }
 
-  /** @param {string} text @returns {boolean} */
+  /** @param {string} text @returns {boolean} whether it went out (to at least one participant) */
   sendChat(text) {
     const clean = text.slice(0, CHAT_MAX);
     if (!clean.trim() || !this.transport) return false;
     const ts = Date.now();
-    this.transport.sendChat(clean, ts);
-    this.#emit('chat', { from: null, name: this.name, text: clean, ts, via: 'p2p' });
+    if (this.transport.sendChat(clean, ts) === 0) return false;
+    this.#emit('chat', /** @type {ChatMessage} */ ({ from: null, name: this.name, text: clean, ts }));
     return true;
+  }
+
+  /** How loud a participant is right now, 0..1. @param {string} id */
+  audioLevel(id) {
+    return this.transport ? this.transport.audioLevel(id) : 0;
   }
 
   #join() {
@@ -124,24 +145,28 @@ export class Call extends EventTarget {
 
   /** @param {Message} message */
   #onMessage(message) {
+    if (this.left) return;
     switch (message.type) {
       case 'joined':
         this.#onJoined(message);
         break;
       case 'participant-joined': {
         const p = toParticipant(message.participant);
-        if (!p || p.id === this.id) return;
+        if (!p || p.id === this.id || !this.id) return;
         this.participants.set(p.id, p);
         this.transport?.expectPeer(p.id);
         this.#emit('participant-joined', p);
+        this.#participantsChanged();
         break;
       }
       case 'participant-left': {
         const id = message.id;
-        if (typeof id !== 'string' || !this.participants.has(id)) return;
-        this.participants.delete(id);
-        this.transport?.removePeer(id);
-        this.#emit('participant-left', { id });
+        const p = typeof id === 'string' ? this.participants.get(id) : undefined;
+        if (!p) return;
+        this.participants.delete(p.id);
+        this.transport?.removePeer(p.id);
+        this.#emit('participant-left', { id: p.id, name: p.name });
+        this.#participantsChanged();
         break;
       }
       case 'offer':
@@ -154,6 +179,7 @@ export class Call extends EventTarget {
         if (!p) return;
         p.media = { audio: message.audio === true, video: message.video === true };
         this.#emit('media-changed', p);
+        this.#participantsChanged();
         break;
       }
       case 'error':
@@ -167,61 +193,88 @@ export class Call extends EventTarget {
   /** @param {Message} message */
   #onJoined(message) {
     performance.mark('huddle:joined');
+    // A rejoin after a lost socket: the others were told we left, so every old connection is
+    // dead to them. Start over with the new id.
     this.#dropTransport();
     this.id = String(message.id);
     this.mode = String(message.mode ?? 'mesh');
+    this.capacity = typeof message.capacity === 'number' ? message.capacity : 0;
     this.participants.clear();
     const others = Array.isArray(message.participants) ? message.participants : [];
     for (const raw of others) {
       const p = toParticipant(raw);
-      if (p) this.participants.set(p.id, p);
+      if (p && p.id !== this.id) this.participants.set(p.id, p);
     }
-    const transport = new MeshTransport({
+    const transport = createTransport(this.mode, {
       selfId: this.id,
       iceServers: Array.isArray(message.iceServers) ? message.iceServers : [],
       send: (m) => this.signaling.send(m),
       local: { stream: this.local.stream, audio: this.local.audio, video: this.local.video },
     });
+    if (!transport) {
+      this.#fail('unsupported-mode', `This room uses "${this.mode}", which this page does not support. Reload the page to update Huddle.`);
+      return;
+    }
     transport.addEventListener('remote-stream', (e) => this.#emit('remote-stream', /** @type {CustomEvent} */ (e).detail));
+    transport.addEventListener('peer-state', (e) => this.#emit('peer-state', /** @type {CustomEvent} */ (e).detail));
     transport.addEventListener('chat', (e) => {
       const { peerId, text, ts } = /** @type {CustomEvent<{ peerId: string, text: string, ts: number }>} */ (e).detail;
       const sender = this.participants.get(peerId);
-      if (!sender) return;
-      this.#emit('chat', { from: peerId, name: sender.name, text, ts, via: 'p2p' });
+      if (!sender) return; // The name comes from the participant list, never from the message.
+      this.#emit('chat', /** @type {ChatMessage} */ ({ from: peerId, name: sender.name, text, ts }));
     });
     this.transport = transport;
-    this.#emit('connection', { state: 'connected' });
-    this.#emit('joined', {});
-    // The newcomer offers to everyone already present (docs/protocol.md).
+    // The newcomer offers to everyone already present (docs/protocol.md). Start that before the
+    // UI builds its tiles: the offers are on the critical path to the first picture.
     for (const id of this.participants.keys()) transport.addPeer(id);
+    this.#emit('notice', /** @type {Notice} */ ({ code: 'server-unreachable', message: '', active: false }));
+    this.#emit('connection', { state: 'connected' });
+    this.#emit('joined', { id: this.id, participants: [...this.participants.values()] });
+    this.#participantsChanged();
   }
 
   /** @param {string} code @param {string} text */
   #onError(code, text) {
     if (FATAL_CODES.has(code)) {
-      this.left = true;
-      this.signaling.close();
-      this.#dropTransport();
-      this.#emit('failed', { code, message: text });
+      this.#fail(code, text);
       return;
     }
     console.warn(`huddle: server said ${code}: ${text}`);
   }
 
-  /** @param {{ retryInMs: number }} detail */
-  #onDown(detail) {
-    // The server forgets us when the socket drops; we rejoin from scratch when it is back.
-    const hadPeers = this.participants.size > 0;
+  /** Ends the call because of an error. @param {string} code @param {string} text */
+  #fail(code, text) {
+    this.left = true;
+    this.signaling.close();
     this.#dropTransport();
-    this.id = null;
     this.participants.clear();
-    if (hadPeers) this.#emit('participants-reset', {});
-    this.#emit('connection', { state: 'reconnecting', retryInMs: detail.retryInMs });
+    this.id = null;
+    if (code === 'room-full') this.#emit('notice', /** @type {Notice} */ ({ code, message: text || 'This room is full.', active: true }));
+    this.#emit('closed', /** @type {ClosedDetail} */ ({ reason: 'error', code, message: text }));
+  }
+
+  /** @param {DownDetail} detail */
+  #onDown(detail) {
+    // The server forgets us when the socket drops, and we rejoin with a new id once it is back
+    // (#onJoined then rebuilds every connection). Until then the peer connections stay up: media
+    // and chat flow peer to peer, so a server restart does not cut the call.
+    this.id = null;
+    this.#emit('notice', /** @type {Notice} */ ({
+      code: 'server-unreachable',
+      message: "Can't reach the Huddle server",
+      active: true,
+      retryAt: detail.retryAt,
+    }));
+    this.#emit('connection', { state: 'reconnecting', retryAt: detail.retryAt });
   }
 
   #dropTransport() {
     this.transport?.close();
     this.transport = null;
+  }
+
+  #participantsChanged() {
+    this.#emit('participants-changed', [...this.participants.values()]);
   }
 
   /** @param {string} type @param {unknown} detail */

@@ -14,13 +14,42 @@ const VIDEO_SIZES = {
   high: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
 };
 
-/** @type {Record<MediaProblem, string>} */
-export const PROBLEM_TEXT = {
-  'permission-denied': 'Camera and microphone access was denied. Allow it in the address bar to be seen and heard — you can still see and hear the others.',
-  'device-busy': 'Your camera or microphone is busy (is another app using it?). You can still see and hear the others.',
-  'no-device': 'No camera or microphone was found. You can still see and hear the others.',
-  unsupported: 'This browser cannot use a camera here (it needs HTTPS). You can still see and hear the others.',
-};
+/**
+ * What to tell a person whose camera and/or microphone is missing, and why.
+ * @param {MediaProblem} problem
+ * @param {{ audio: boolean, video: boolean }} missing which of the wanted devices we could not get
+ * @returns {{ text: string, short: string }} a sentence for the banner and a few words for the own tile
+ */
+export function describeProblem(problem, missing) {
+  const both = missing.audio === missing.video;
+  const what = both ? 'camera and microphone' : missing.video ? 'camera' : 'microphone';
+  const What = what[0].toUpperCase() + what.slice(1);
+  const them = both ? 'them' : 'it';
+  const still = both ? 'You can still see and hear the others.'
+    : missing.video ? 'The others can hear you but not see you.' : 'The others can see you but not hear you.';
+  switch (problem) {
+    case 'permission-denied':
+      return {
+        text: `Permission denied: Huddle may not use your ${what}. Allow ${them} in the address bar, then turn ${them} on. ${still}`,
+        short: `${What} blocked: permission denied`,
+      };
+    case 'device-busy':
+      return {
+        text: `Device busy: your ${what} ${both ? 'are' : 'is'} in use (used by another app?). Close the other app, then turn ${them} on. ${still}`,
+        short: `${What} busy (used by another app?)`,
+      };
+    case 'no-device':
+      return {
+        text: `No ${what} found. Plug one in, then turn ${them} on. ${still}`,
+        short: `No ${what} found`,
+      };
+    default:
+      return {
+        text: `This page cannot use your ${what} (browsers allow it only over HTTPS). ${still}`,
+        short: `${What} unavailable: needs HTTPS`,
+      };
+  }
+}
 
 /** @param {unknown} error @returns {MediaProblem} */
 export function classifyError(error) {
@@ -73,20 +102,31 @@ export async function acquire(want) {
     return { audio: stream.getAudioTracks()[0] ?? null, video: stream.getVideoTracks()[0] ?? null, problem: null };
   } catch (error) {
     problem = classifyError(error);
-    if (problem === 'permission-denied' || !audio || !video) return { audio: null, video: null, problem };
+    if (!audio || !video) return { audio: null, video: null, problem };
   }
-  const audioTrack = await single('audio', audio);
-  const videoTrack = await single('video', video);
-  return { audio: audioTrack, video: videoTrack, problem };
+  // Each alone: a missing or busy camera (or a camera blocked in the site settings while the
+  // microphone is allowed) still leaves the other device. A blocked permission fails at once,
+  // without prompting again.
+  const gotAudio = await single('audio', audio);
+  const gotVideo = await single('video', video);
+  return {
+    audio: gotAudio.track,
+    video: gotVideo.track,
+    // Say why the device that is still missing is missing.
+    problem: !gotVideo.track ? gotVideo.problem ?? problem : !gotAudio.track ? gotAudio.problem ?? problem : null,
+  };
 }
 
-/** @param {'audio' | 'video'} kind @param {MediaTrackConstraints} constraints */
+/**
+ * @param {'audio' | 'video'} kind @param {MediaTrackConstraints} constraints
+ * @returns {Promise<{ track: MediaStreamTrack | null, problem: MediaProblem | null }>}
+ */
 async function single(kind, constraints) {
   try {
     const stream = await navigator.mediaDevices.getUserMedia({ [kind]: constraints });
-    return stream.getTracks()[0] ?? null;
-  } catch {
-    return null;
+    return { track: stream.getTracks()[0] ?? null, problem: null };
+  } catch (error) {
+    return { track: null, problem: classifyError(error) };
   }
 }
 

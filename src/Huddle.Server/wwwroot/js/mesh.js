@@ -7,9 +7,12 @@
  */
 
 /** @typedef {import('./signaling.js').Message} Message */
-/** @typedef {{ stream: MediaStream, audio: MediaStreamTrack | null, video: MediaStreamTrack | null }} LocalTracks */
+/** @typedef {import('./transport.js').LocalTracks} LocalTracks */
+/** @typedef {import('./transport.js').TransportOptions} TransportOptions */
 
 const CHAT_MAX = 2000;
+/** Chat sent before a peer's data channel opens waits for it, up to this many messages. */
+const CHAT_QUEUE_MAX = 50;
 const DISCONNECTED_GRACE_MS = 3000;
 
 class Peer {
@@ -31,17 +34,17 @@ class Peer {
     this.queue = Promise.resolve();
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.restartTimer = undefined;
+    /** Chat payloads waiting for the data channel to open. @type {string[]} */
+    this.chatQueue = [];
   }
 }
 
 /**
- * Events: `remote-stream` (detail { peerId, stream }), `chat` (detail { peerId, text, ts }),
- * `peer-state` (detail { peerId, state }).
+ * Implements `Transport` (see transport.js). Events: `remote-stream` (detail { peerId, stream }),
+ * `chat` (detail { peerId, text, ts }), `peer-state` (detail { peerId, state }).
  */
 export class MeshTransport extends EventTarget {
-  /**
-   * @param {{ selfId: string, iceServers: RTCIceServer[], send: (m: Message) => void, local: LocalTracks }} options
-   */
+  /** @param {TransportOptions} options */
   constructor({ selfId, iceServers, send, local }) {
     super();
     this.kind = 'mesh';
@@ -51,6 +54,7 @@ export class MeshTransport extends EventTarget {
     this.local = local;
     /** @type {Map<string, Peer>} */
     this.peers = new Map();
+    this.closed = false;
   }
 
   /** @returns {Map<string, RTCPeerConnection>} */
@@ -111,36 +115,69 @@ export class MeshTransport extends EventTarget {
     await Promise.all(work);
   }
 
-  /** @param {string} text @param {number} ts @returns {number} peers reached */
+  /**
+   * Sends to every peer whose channel is open and queues for those still connecting.
+   * @param {string} text @param {number} ts @returns {number} peers it was sent or queued to
+   */
   sendChat(text, ts) {
-    const payload = JSON.stringify({ type: 'chat', text, ts });
+    const payload = JSON.stringify({ type: 'chat', text: text.slice(0, CHAT_MAX), ts });
     let reached = 0;
     for (const peer of this.peers.values()) {
-      if (peer.channel.readyState === 'open') {
-        peer.channel.send(payload);
+      const state = peer.channel.readyState;
+      if (state === 'open') {
+        try {
+          peer.channel.send(payload);
+          reached++;
+        } catch (error) {
+          console.warn('huddle: chat to', peer.id, 'failed', error);
+        }
+      } else if (state === 'connecting' && peer.chatQueue.length < CHAT_QUEUE_MAX) {
+        peer.chatQueue.push(payload);
         reached++;
       }
     }
     return reached;
   }
 
+  /**
+   * How loud a peer is right now (0..1), from the audio receiver's RTP header extension; no audio
+   * graph needed.
+   * @param {string} id
+   */
+  audioLevel(id) {
+    const peer = this.peers.get(id);
+    if (!peer) return 0;
+    for (const receiver of peer.pc.getReceivers()) {
+      if (receiver.track.kind !== 'audio') continue;
+      const now = performance.timeOrigin + performance.now();
+      for (const source of receiver.getSynchronizationSources()) {
+        if (now - source.timestamp < 1000 && typeof source.audioLevel === 'number') return source.audioLevel;
+      }
+    }
+    return 0;
+  }
+
   close() {
+    this.closed = true;
     for (const id of [...this.peers.keys()]) this.removePeer(id);
   }
 
   /** @param {string} id @param {boolean} initiator */
   #createPeer(id, initiator) {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
-    const channel = pc.createDataChannel('chat', { negotiated: true, id: 0 });
-    const peer = new Peer(id, pc, channel, this.selfId < id);
-    this.peers.set(id, peer);
-
     if (initiator) {
+      // The fixed shape of docs/protocol.md: audio, video, then the chat channel. With no device
+      // the transceiver still sends (nothing) so a device added later is only a replaceTrack.
       const streams = [this.local.stream];
       pc.addTransceiver(this.local.audio ?? 'audio', { direction: 'sendrecv', streams });
       pc.addTransceiver(this.local.video ?? 'video', { direction: 'sendrecv', streams });
-      peer.configured = true;
     }
+    // The answering side creates the channel before it applies the offer, so the channel exists
+    // the moment the offer's data section is accepted.
+    const channel = pc.createDataChannel('chat', { negotiated: true, id: 0 });
+    const peer = new Peer(id, pc, channel, this.selfId < id);
+    peer.configured = initiator;
+    this.peers.set(id, peer);
 
     pc.ontrack = ({ track }) => {
       if (!peer.stream.getTracks().includes(track)) peer.stream.addTrack(track);
@@ -177,6 +214,15 @@ export class MeshTransport extends EventTarget {
         peer.restartTimer = setTimeout(() => {
           if (pc.iceConnectionState === 'disconnected') this.#restart(peer);
         }, DISCONNECTED_GRACE_MS);
+      }
+    };
+    channel.onopen = () => {
+      for (const payload of peer.chatQueue.splice(0)) {
+        try {
+          channel.send(payload);
+        } catch {
+          break;
+        }
       }
     };
     channel.onmessage = (event) => {
@@ -232,8 +278,11 @@ export class MeshTransport extends EventTarget {
     if (peer.ignoreOffer) return;
     peer.settingRemoteAnswer = description.type === 'answer';
     performance.mark(`huddle:${description.type}-received:${peer.id}`);
-    await pc.setRemoteDescription(description);
-    peer.settingRemoteAnswer = false;
+    try {
+      await pc.setRemoteDescription(description); // An offer in have-local-offer rolls back first.
+    } finally {
+      peer.settingRemoteAnswer = false;
+    }
 
     for (const candidate of peer.pendingCandidates.splice(0)) {
       await pc.addIceCandidate(candidate).catch(() => {});

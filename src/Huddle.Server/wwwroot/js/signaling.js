@@ -6,14 +6,28 @@
  */
 
 /** @typedef {{ type: string, [key: string]: any }} Message */
+/** @typedef {{ retryInMs: number, retryAt: number, everConnected: boolean, attempt: number }} DownDetail */
 
-const PING_EVERY_MS = 5000;
-const PONG_WITHIN_MS = 5000;
-const BACKOFF_MIN_MS = 500;
-const BACKOFF_MAX_MS = 8000;
+export const PING_EVERY_MS = 5000;
+export const PONG_WITHIN_MS = 5000;
+export const BACKOFF_MIN_MS = 500;
+export const BACKOFF_MAX_MS = 8000;
 
 /**
- * Events: `open`, `message` (detail: Message), `down` (detail: { retryInMs: number, everConnected: boolean }).
+ * Delay before reconnect attempt number `attempt` (0-based): 0.5 s doubling up to 8 s, with ±25 %
+ * jitter so a room full of browsers does not come back in lockstep after a server restart.
+ * @param {number} attempt @param {() => number} [random]
+ */
+export function backoffDelay(attempt, random = Math.random) {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 10));
+  return Math.round(base * (0.75 + random() * 0.5));
+}
+
+/**
+ * Events:
+ * - `open` — the socket is (again) connected;
+ * - `message` (detail: Message) — every server message but `pong`;
+ * - `down` (detail: DownDetail) — the socket closed or went silent; a reconnect is scheduled.
  */
 export class Signaling extends EventTarget {
   /** @param {string} url */
@@ -28,19 +42,28 @@ export class Signaling extends EventTarget {
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.pingTimer = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.pongTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.retryTimer = undefined;
-    this.lastPong = 0;
   }
 
   connect() {
     this.stopped = false;
-    const socket = new WebSocket(this.url);
+    clearTimeout(this.retryTimer);
+    /** @type {WebSocket} */
+    let socket;
+    try {
+      socket = new WebSocket(this.url);
+    } catch {
+      this.#lost(null);
+      return;
+    }
     this.socket = socket;
     socket.onopen = () => {
       if (socket !== this.socket) return;
       this.attempt = 0;
       this.everConnected = true;
-      this.lastPong = Date.now();
+      clearInterval(this.pingTimer);
       this.pingTimer = setInterval(() => this.#ping(), PING_EVERY_MS);
       this.dispatchEvent(new Event('open'));
     };
@@ -56,21 +79,19 @@ export class Signaling extends EventTarget {
       if (!message || typeof message !== 'object' || typeof (/** @type {any} */ (message).type) !== 'string') return;
       const typed = /** @type {Message} */ (message);
       if (typed.type === 'pong') {
-        this.lastPong = Date.now();
+        clearTimeout(this.pongTimer);
+        this.pongTimer = undefined;
         return;
       }
       this.dispatchEvent(new CustomEvent('message', { detail: typed }));
     };
-    socket.onclose = () => {
-      if (socket !== this.socket) return;
-      this.#lost();
-    };
+    socket.onclose = () => this.#lost(socket);
     socket.onerror = () => {
       // onclose follows and does the work.
     };
   }
 
-  /** @param {Message} message @returns {boolean} */
+  /** @param {Message} message @returns {boolean} whether it was handed to an open socket */
   send(message) {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) return false;
@@ -85,12 +106,13 @@ export class Signaling extends EventTarget {
   /** Closes for good: no reconnect. */
   close() {
     this.stopped = true;
-    clearInterval(this.pingTimer);
+    this.#stopTimers();
     clearTimeout(this.retryTimer);
     const socket = this.socket;
     this.socket = null;
     if (socket) {
       socket.onclose = null;
+      socket.onmessage = null;
       try {
         socket.close(1000, 'bye');
       } catch {
@@ -100,29 +122,40 @@ export class Signaling extends EventTarget {
   }
 
   #ping() {
-    if (Date.now() - this.lastPong > PING_EVERY_MS + PONG_WITHIN_MS) {
-      // No pong for too long: the server or the path is gone even if TCP has not noticed.
-      const socket = this.socket;
-      if (socket) {
+    if (!this.send({ type: 'ping' })) return;
+    if (this.pongTimer !== undefined) return; // Still waiting for the previous pong.
+    const socket = this.socket;
+    this.pongTimer = setTimeout(() => {
+      // No pong in time: the server or the path is gone even if TCP has not noticed.
+      if (socket && socket === this.socket) {
         socket.onclose = null;
+        socket.onmessage = null;
         try { socket.close(); } catch { /* ignore */ }
+        this.#lost(socket);
       }
-      this.#lost();
-      return;
-    }
-    this.send({ type: 'ping' });
+    }, PONG_WITHIN_MS);
   }
 
-  #lost() {
+  #stopTimers() {
     clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.pingTimer = undefined;
+    this.pongTimer = undefined;
+  }
+
+  /** @param {WebSocket | null} socket the socket that was lost (null: it could not even be created) */
+  #lost(socket) {
+    if (socket && socket !== this.socket) return;
+    this.#stopTimers();
     this.socket = null;
     if (this.stopped) return;
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt);
-    const retryInMs = Math.round(base * (0.75 + Math.random() * 0.5));
+    const retryInMs = backoffDelay(this.attempt);
     this.attempt++;
-    this.dispatchEvent(new CustomEvent('down', { detail: { retryInMs, everConnected: this.everConnected } }));
+    /** @type {DownDetail} */
+    const detail = { retryInMs, retryAt: Date.now() + retryInMs, everConnected: this.everConnected, attempt: this.attempt };
     this.retryTimer = setTimeout(() => {
       if (!this.stopped) this.connect();
     }, retryInMs);
+    this.dispatchEvent(new CustomEvent('down', { detail }));
   }
 }

@@ -2,7 +2,7 @@
 /** The chat panel: log, composer, unread badge. Messages are rendered with textContent only. */
 import { el, clock } from './dom.js';
 
-/** @typedef {{ name: string, text: string, ts: number, self: boolean, via: string }} ChatEntry */
+/** @typedef {{ name: string, text: string, ts: number, self: boolean }} ChatEntry */
 
 const MAX_ENTRIES = 500;
 
@@ -21,11 +21,13 @@ export class ChatPanel {
       this.#send();
     });
     parts.input.addEventListener('keydown', (e) => {
+      // Enter sends; Shift+Enter makes a new line.
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
         this.#send();
       }
     });
+    parts.input.addEventListener('input', () => this.#grow());
   }
 
   get open() {
@@ -47,7 +49,6 @@ export class ChatPanel {
   /** @param {ChatEntry} entry */
   add(entry) {
     const item = el('li', entry.self ? 'chat-message self' : 'chat-message');
-    item.dataset.via = entry.via;
     const meta = el('div', 'chat-meta');
     const sender = el('span', 'chat-sender', entry.self ? 'You' : entry.name);
     const time = el('time', 'chat-time', clock(entry.ts));
@@ -72,9 +73,25 @@ export class ChatPanel {
     this.parts.log.append(item);
   }
 
+  clear() {
+    this.parts.log.replaceChildren();
+    this.unread = 0;
+    this.#badge();
+  }
+
   #send() {
     const input = this.parts.input;
-    if (this.parts.onSend(input.value)) input.value = '';
+    if (this.parts.onSend(input.value)) {
+      input.value = '';
+      this.#grow();
+    }
+  }
+
+  /** The composer grows with its text, up to its CSS max-height. */
+  #grow() {
+    const input = this.parts.input;
+    input.style.height = 'auto';
+    input.style.height = `${input.scrollHeight + 2}px`;
   }
 
   #badge() {

@@ -24,6 +24,12 @@ export class Controls {
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') this.setSettingsOpen(false);
     });
+    // A click outside the open device panel closes it.
+    document.addEventListener('pointerdown', (e) => {
+      const target = e.target;
+      if (this.popover.hidden || !(target instanceof Node)) return;
+      if (!this.popover.contains(target) && !this.settings.contains(target)) this.setSettingsOpen(false);
+    });
   }
 
   /** @param {boolean} open */
@@ -34,10 +40,16 @@ export class Controls {
 
   /** @param {{ micOn: boolean, cameraOn: boolean }} state */
   render({ micOn, cameraOn }) {
-    this.mic.innerHTML = micOn ? icons.mic : icons.micOff;
+    if (this.mic.dataset.on !== String(micOn)) {
+      this.mic.dataset.on = String(micOn);
+      this.mic.innerHTML = micOn ? icons.mic : icons.micOff;
+    }
     this.mic.setAttribute('aria-pressed', String(!micOn));
     this.mic.title = micOn ? 'Mute microphone' : 'Unmute microphone';
-    this.camera.innerHTML = cameraOn ? icons.camera : icons.cameraOff;
+    if (this.camera.dataset.on !== String(cameraOn)) {
+      this.camera.dataset.on = String(cameraOn);
+      this.camera.innerHTML = cameraOn ? icons.camera : icons.cameraOff;
+    }
     this.camera.setAttribute('aria-pressed', String(!cameraOn));
     this.camera.title = cameraOn ? 'Turn camera off' : 'Turn camera on';
   }

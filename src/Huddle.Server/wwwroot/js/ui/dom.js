@@ -31,7 +31,15 @@ export function initials(name) {
   return letters.map((p) => Array.from(p)[0] ?? '').join('').toUpperCase() || '?';
 }
 
-/** @param {number} ts @returns {string} local HH:MM */
+/** A stable hue (0..359) for a name, so each person's avatar keeps its colour. @param {string} name */
+export function avatarHue(name) {
+  let hash = 0;
+  for (const ch of name) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) >>> 0;
+  return hash % 360;
+}
+
+/** @param {number} ts @returns {string} local time as HH:MM (24-hour) */
 export function clock(ts) {
-  return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
+  const d = new Date(ts);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }

@@ -1,14 +1,23 @@
 // @ts-check
 /** The video grid: the own tile and one tile per participant. */
-import { el, initials } from './dom.js';
+import { el, initials, avatarHue } from './dom.js';
 import { icons } from './icons.js';
 
 /** @typedef {import('../call.js').Participant} Participant */
 
 /**
- * @typedef {{ root: HTMLElement, video: HTMLVideoElement, placeholder: HTMLElement,
- *             muted: HTMLElement, name: HTMLElement, problem?: HTMLElement }} Tile
+ * @typedef {{ root: HTMLElement, video: HTMLVideoElement, placeholder: HTMLElement, avatar: HTMLElement,
+ *             placeholderName: HTMLElement, muted: HTMLElement, name: HTMLElement, status: HTMLElement,
+ *             problem?: HTMLElement, connection: string, framed: boolean, watching: boolean }} Tile
  */
+
+/** What a person reads on a tile whose media connection is not up. */
+const CONNECTION_TEXT = /** @type {Record<string, string>} */ ({
+  new: 'Connecting…',
+  connecting: 'Connecting…',
+  disconnected: 'Reconnecting…',
+  failed: 'Reconnecting…',
+});
 
 export class Grid {
   /** @param {HTMLElement} root @param {{ onAutoplayBlocked: () => void }} hooks */
@@ -19,9 +28,6 @@ export class Grid {
     this.tiles = new Map();
     /** @type {Tile | null} */
     this.self = null;
-    /** Peers whose first frame was already marked in this call. */
-    /** @type {Set<string>} */
-    this.framed = new Set();
   }
 
   /**
@@ -41,13 +47,21 @@ export class Grid {
     }
     const tile = this.self;
     if (tile.video.srcObject !== stream) tile.video.srcObject = stream;
-    tile.video.play().catch(() => {});
-    applyMedia(tile, `${name} (you)`, media);
+    if (media.video && tile.video.paused) tile.video.play().catch(() => {});
+    applyMedia(tile, name, media);
+    tile.name.textContent = `${name} (you)`;
     if (tile.problem) {
       tile.problem.textContent = problem ?? '';
       tile.problem.hidden = !problem;
     }
     this.#layout();
+  }
+
+  /** Makes the remote tiles match the participant list. @param {Participant[]} participants */
+  sync(participants) {
+    const ids = new Set(participants.map((p) => p.id));
+    for (const id of [...this.tiles.keys()]) if (!ids.has(id)) this.remove(id);
+    for (const p of participants) this.add(p);
   }
 
   /** @param {Participant} p */
@@ -56,17 +70,19 @@ export class Grid {
     const tile = createTile(p.name);
     tile.root.dataset.participantId = p.id;
     tile.root.dataset.name = p.name;
-    tile.root.classList.add('connecting');
     this.tiles.set(p.id, tile);
     this.root.append(tile.root);
     applyMedia(tile, p.name, p.media);
+    this.setConnection(p.id, 'new');
     this.#layout();
   }
 
   /** @param {Participant} p */
   update(p) {
     const tile = this.tiles.get(p.id);
-    if (tile) applyMedia(tile, p.name, p.media);
+    if (!tile) return;
+    applyMedia(tile, p.name, p.media);
+    renderStatus(tile);
   }
 
   /** @param {string} id */
@@ -83,25 +99,42 @@ export class Grid {
     for (const id of [...this.tiles.keys()]) this.remove(id);
   }
 
+  /** The media connection to a participant changed. @param {string} id @param {string} state */
+  setConnection(id, state) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    tile.root.dataset.connection = state;
+    tile.connection = state;
+    renderStatus(tile);
+  }
+
   /** @param {string} id @param {MediaStream} stream */
   setStream(id, stream) {
     const tile = this.tiles.get(id);
     if (!tile) return;
     const video = tile.video;
     if (video.srcObject !== stream) video.srcObject = stream;
-    if (!this.framed.has(id)) {
-      this.framed.add(id);
+    if (!tile.watching) {
+      tile.watching = true;
       video.requestVideoFrameCallback(() => {
         performance.mark(`huddle:first-frame:${id}`);
-        tile.root.classList.remove('connecting');
+        tile.framed = true;
+        renderStatus(tile);
       });
     }
+    if (!video.paused) return;
     video.play().catch(() => {
       // Autoplay with sound needs a gesture on some browsers: play muted and offer a button.
       video.muted = true;
       video.play().catch(() => {});
       this.hooks.onAutoplayBlocked();
     });
+  }
+
+  /** @param {string | null} id null for the own tile @param {boolean} speaking */
+  setSpeaking(id, speaking) {
+    const tile = id === null ? this.self : this.tiles.get(id);
+    tile?.root.classList.toggle('speaking', speaking);
   }
 
   unmuteAll() {
@@ -125,18 +158,42 @@ function createTile(name) {
   video.setAttribute('playsinline', '');
   const placeholder = el('div', 'placeholder');
   placeholder.hidden = true;
-  const avatar = el('div', 'avatar', initials(name));
-  const placeholderName = el('div', 'placeholder-name', name);
+  const avatar = el('div', 'avatar');
+  const placeholderName = el('div', 'placeholder-name');
   placeholder.append(avatar, placeholderName);
+  const status = el('div', 'tile-status');
+  status.hidden = true;
   const footer = el('div', 'tile-footer');
   const muted = el('span', 'muted-mark');
   muted.innerHTML = icons.mutedSmall; // Static icon markup, no user text.
   muted.title = 'Microphone muted';
+  muted.setAttribute('role', 'img');
+  muted.setAttribute('aria-label', 'Microphone muted');
   muted.hidden = true;
-  const label = el('span', 'tile-name', name);
+  const label = el('span', 'tile-name');
   footer.append(muted, label);
-  root.append(video, placeholder, footer);
-  return { root, video, placeholder, muted, name: label };
+  root.append(video, placeholder, status, footer);
+  /** @type {Tile} */
+  const tile = { root, video, placeholder, avatar, placeholderName, muted, name: label, status,
+    connection: 'new', framed: false, watching: false };
+  setName(tile, name);
+  return tile;
+}
+
+/** "Connecting…" until the connection is up and, with the camera on, the first picture is shown. @param {Tile} tile */
+function renderStatus(tile) {
+  let text = CONNECTION_TEXT[tile.connection] ?? '';
+  if (!text && tile.connection === 'connected' && tile.root.dataset.video === 'on' && !tile.framed) text = 'Starting video…';
+  tile.status.textContent = text;
+  tile.status.hidden = !text;
+}
+
+/** @param {Tile} tile @param {string} name */
+function setName(tile, name) {
+  tile.name.textContent = name;
+  tile.placeholderName.textContent = name;
+  tile.avatar.textContent = initials(name);
+  tile.avatar.style.setProperty('--hue', String(avatarHue(name)));
 }
 
 /** @param {Tile} tile @param {string} name @param {{ audio: boolean, video: boolean }} media */
@@ -146,5 +203,5 @@ function applyMedia(tile, name, media) {
   tile.muted.hidden = media.audio;
   tile.placeholder.hidden = media.video;
   tile.video.classList.toggle('off', !media.video);
-  tile.name.textContent = name;
+  if (tile.placeholderName.textContent !== name) setName(tile, name);
 }

@@ -24,10 +24,11 @@ export function rememberedName() {
 
 export class JoinScreen {
   /**
-   * @param {{ room: string | null, onToggle: (kind: 'audio' | 'video', on: boolean) => void,
+   * @param {{ room: string | null, audioOn: boolean, videoOn: boolean,
+   *           onToggle: (kind: 'audio' | 'video', on: boolean) => void,
    *           onJoin: (choice: { room: string, name: string }) => void }} options
    */
-  constructor({ room, onToggle, onJoin }) {
+  constructor({ room, audioOn, videoOn, onToggle, onJoin }) {
     this.form = byId('join-form', HTMLFormElement);
     this.roomInput = byId('room-input', HTMLInputElement);
     this.nameInput = byId('name-input', HTMLInputElement);
@@ -38,14 +39,16 @@ export class JoinScreen {
     this.problem = byId('preview-problem');
     this.micButton = byId('preview-mic', HTMLButtonElement);
     this.cameraButton = byId('preview-camera', HTMLButtonElement);
-    this.audioOn = true;
-    this.videoOn = true;
+    this.joinButton = byId('join-button', HTMLButtonElement);
+    this.audioOn = audioOn;
+    this.videoOn = videoOn;
 
     if (room) {
       this.roomInput.value = room;
       this.roomInput.readOnly = true;
       byId('room-field').classList.add('fixed');
-      byId('join-title').textContent = `Join “${room}”`;
+      byId('join-title').textContent = 'Ready to join?';
+      byId('join-subtitle').textContent = `Room “${room}”`;
     } else {
       this.roomInput.value = generateRoomName();
     }
@@ -97,6 +100,12 @@ export class JoinScreen {
     this.meter.dataset.level = level.toFixed(3);
   }
 
+  /** @param {boolean} busy */
+  setBusy(busy) {
+    this.joinButton.disabled = busy;
+    this.joinButton.textContent = busy ? 'Joining…' : 'Join meeting';
+  }
+
   /** @param {string} text */
   #fail(text) {
     this.error.textContent = text;
@@ -106,9 +115,9 @@ export class JoinScreen {
   #renderToggles() {
     this.micButton.innerHTML = this.audioOn ? icons.mic : icons.micOff;
     this.micButton.setAttribute('aria-pressed', String(!this.audioOn));
-    this.micButton.title = this.audioOn ? 'Join with microphone off' : 'Join with microphone on';
+    this.micButton.title = this.audioOn ? 'Turn microphone off' : 'Turn microphone on';
     this.cameraButton.innerHTML = this.videoOn ? icons.camera : icons.cameraOff;
     this.cameraButton.setAttribute('aria-pressed', String(!this.videoOn));
-    this.cameraButton.title = this.videoOn ? 'Join with camera off' : 'Join with camera on';
+    this.cameraButton.title = this.videoOn ? 'Turn camera off' : 'Turn camera on';
   }
 }
