@@ -1,0 +1,105 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Huddle.Media.Stun;
+
+namespace Huddle.Media.Ice;
+
+/// <summary>
+/// A small controlling ICE agent for load-test bots talking to a lite server: one local socket, one remote
+/// host candidate. It sends Binding requests with USE-CANDIDATE (the server is lite, so the first pair that
+/// answers is nominated, RFC 8445 §8.1.1), retransmits them per RFC 8489 §6.2.1, and afterwards sends a
+/// consent check every <see cref="ConsentInterval"/> (RFC 7675 §5.1).
+/// </summary>
+public sealed class IceClient
+{
+    public static readonly TimeSpan ConsentInterval = TimeSpan.FromSeconds(5);
+    private const int MaxAttempts = 7;
+
+    private readonly IceCredentials _local;
+    private readonly string _remoteUfrag;
+    private readonly byte[] _remotePassword;
+    private readonly ulong _tieBreaker = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
+    private readonly byte[] _transactionId = new byte[StunConstants.TransactionIdLength];
+
+    public IceClient(IceCredentials local, string remoteUfrag, string remotePassword)
+    {
+        _local = local;
+        _remoteUfrag = remoteUfrag;
+        _remotePassword = Encoding.ASCII.GetBytes(remotePassword);
+    }
+
+    /// <summary>The address the server saw us at (XOR-MAPPED-ADDRESS of the last success).</summary>
+    public IPEndPoint? MappedAddress { get; private set; }
+
+    public bool Connected { get; private set; }
+
+    /// <summary>When the last check succeeded (<see cref="Environment.TickCount64"/>), for consent expiry.</summary>
+    public long LastSuccessTicks { get; private set; }
+
+    /// <summary>Writes a new connectivity check (with USE-CANDIDATE) and remembers its transaction.</summary>
+    public int WriteCheck(Span<byte> buffer, uint priority = 0x6E0001FF)
+    {
+        RandomNumberGenerator.Fill(_transactionId);
+        var writer = new StunWriter(buffer, StunMethod.Binding, StunClass.Request, _transactionId);
+        writer.AddAttribute(StunAttributeType.Username, Encoding.ASCII.GetBytes($"{_remoteUfrag}:{_local.Ufrag}"));
+        writer.AddUInt32(StunAttributeType.Priority, priority);
+        writer.AddUInt64(StunAttributeType.IceControlling, _tieBreaker);
+        writer.AddFlag(StunAttributeType.UseCandidate);
+        writer.AddMessageIntegrity(_remotePassword);
+        writer.AddFingerprint();
+        return writer.TryComplete(out int length) ? length : 0;
+    }
+
+    /// <summary>
+    /// Takes a STUN message from the server; true when it is the authentic success response to our latest
+    /// check (RFC 8445 §7.2.5.2).
+    /// </summary>
+    public bool HandleResponse(ReadOnlySpan<byte> datagram)
+    {
+        if (!StunMessage.TryParse(datagram, out StunMessage message)) return false;
+        if (message.Class != StunClass.SuccessResponse || message.Method != StunMethod.Binding) return false;
+        if (!message.TransactionId.SequenceEqual(_transactionId)) return false;
+        if (!message.VerifyIntegrity(_remotePassword)) return false;
+        if (message.HasFingerprint && !message.VerifyFingerprint()) return false;
+        if (message.TryGetAddress(out IPEndPoint? mapped)) MappedAddress = mapped;
+        Connected = true;
+        LastSuccessTicks = Environment.TickCount64;
+        return true;
+    }
+
+    /// <summary>
+    /// Runs the checks on <paramref name="socket"/> until the server answers: sends, waits with doubling
+    /// timeouts from 100 ms, and gives up after 7 tries. Other datagrams that arrive meanwhile go to
+    /// <paramref name="other"/>.
+    /// </summary>
+    public async Task ConnectAsync(Socket socket, EndPoint server, Action<ReadOnlyMemory<byte>>? other = null, CancellationToken cancellationToken = default)
+    {
+        byte[] request = new byte[StunConstants.MaxMessageLength];
+        byte[] receive = new byte[2048];
+        TimeSpan timeout = TimeSpan.FromMilliseconds(100);
+        for (int attempt = 0; attempt < MaxAttempts && !Connected; attempt++, timeout *= 2)
+        {
+            int length = WriteCheck(request);
+            await socket.SendToAsync(request.AsMemory(0, length), SocketFlags.None, server, cancellationToken);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(timeout);
+            try
+            {
+                while (!Connected)
+                {
+                    SocketReceiveFromResult result = await socket.ReceiveFromAsync(receive, SocketFlags.None, server, wait.Token);
+                    ReadOnlyMemory<byte> datagram = receive.AsMemory(0, result.ReceivedBytes);
+                    if (!HandleResponse(datagram.Span)) other?.Invoke(datagram);
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // This attempt timed out; send again.
+            }
+        }
+        if (!Connected) throw new TimeoutException("ICE: the server did not answer our connectivity checks");
+    }
+}

@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Huddle.Media.Ice;
+using Huddle.Media.Stun;
+
+namespace Huddle.Media.Udp;
+
+/// <summary>Something that owns datagrams from known addresses on a <see cref="UdpMediaSocket"/>.</summary>
+public interface IUdpEndpoint
+{
+    /// <summary>ICE ufrag that STUN checks for this endpoint carry first in USERNAME.</summary>
+    string LocalUfrag { get; }
+
+    /// <summary>A STUN message whose USERNAME starts with our ufrag.</summary>
+    void OnStun(in StunMessage message, SocketAddress from);
+
+    /// <summary>DTLS, RTP or RTCP from an address this endpoint has validated through ICE.</summary>
+    void OnDatagram(PacketKind kind, Span<byte> datagram, SocketAddress from);
+
+    /// <summary>Called about every <see cref="UdpMediaSocket.TickInterval"/> for timers (DTLS, consent).</summary>
+    void OnTick(long nowTicks);
+}
+
+/// <summary>
+/// One UDP port for every participant (RFC 8445 lets a lite agent share one host candidate). A receive loop
+/// on its own thread reads into one buffer, classifies each datagram (RFC 7983), and routes STUN by the
+/// ufrag in USERNAME and everything else by source address, which ICE must have validated first. Unknown
+/// senders are counted and dropped: they cannot disturb anyone's session.
+/// </summary>
+public sealed class UdpMediaSocket : IDisposable
+{
+    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(50);
+    private const int MaxDatagram = 2048;
+
+    private readonly Socket _socket;
+    private readonly ConcurrentDictionary<string, IUdpEndpoint> _byUfrag = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SocketAddress, IUdpEndpoint> _byAddress = new();
+    private readonly Thread _receiveThread;
+    private readonly Timer _timer;
+    private volatile bool _disposed;
+
+    public UdpMediaSocket(IPEndPoint bind)
+    {
+        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        if (bind.AddressFamily == AddressFamily.InterNetworkV6) _socket.DualMode = true;
+        // Room for bursts of video at several Mbit/s per participant while the loop is busy.
+        _socket.ReceiveBufferSize = 4 * 1024 * 1024;
+        _socket.SendBufferSize = 4 * 1024 * 1024;
+        _socket.Bind(bind);
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"huddle-udp-{LocalEndPoint.Port}" };
+        _timer = new Timer(_ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public UdpCounters Counters { get; } = new();
+
+    public void Start()
+    {
+        _receiveThread.Start();
+        _timer.Change(TickInterval, TickInterval);
+    }
+
+    public void Register(IUdpEndpoint endpoint)
+    {
+        if (!_byUfrag.TryAdd(endpoint.LocalUfrag, endpoint)) throw new InvalidOperationException("ufrag already registered");
+    }
+
+    /// <summary>Removes the endpoint and every address routed to it.</summary>
+    public void Unregister(IUdpEndpoint endpoint)
+    {
+        _byUfrag.TryRemove(new KeyValuePair<string, IUdpEndpoint>(endpoint.LocalUfrag, endpoint));
+        foreach (KeyValuePair<SocketAddress, IUdpEndpoint> pair in _byAddress)
+        {
+            if (ReferenceEquals(pair.Value, endpoint)) _byAddress.TryRemove(pair);
+        }
+    }
+
+    /// <summary>Routes datagrams from <paramref name="address"/> to <paramref name="endpoint"/> (after a valid ICE check).</summary>
+    public void Route(SocketAddress address, IUdpEndpoint endpoint)
+    {
+        if (_byAddress.TryGetValue(address, out IUdpEndpoint? existing) && ReferenceEquals(existing, endpoint)) return;
+        _byAddress[IceLiteAgent.Copy(address)] = endpoint;
+    }
+
+    public int EndpointCount => _byUfrag.Count;
+
+    /// <summary>Sends one datagram; false when the socket refused it (counted).</summary>
+    public bool Send(ReadOnlySpan<byte> datagram, SocketAddress to)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, to);
+            Interlocked.Increment(ref Counters.DatagramsSent);
+            return true;
+        }
+        catch (SocketException)
+        {
+            Interlocked.Increment(ref Counters.SendErrors);
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    private void ReceiveLoop()
+    {
+        byte[] buffer = GC.AllocateArray<byte>(MaxDatagram, pinned: true);
+        var from = new SocketAddress(_socket.AddressFamily);
+        while (!_disposed)
+        {
+            int length;
+            try
+            {
+                length = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+            {
+                // ICMP port unreachable from an earlier send, or a datagram larger than any we accept.
+                continue;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            Interlocked.Increment(ref Counters.DatagramsReceived);
+            try
+            {
+                Dispatch(buffer.AsSpan(0, length), from);
+            }
+            catch (Exception)
+            {
+                // A bug in one session's handling must not stop the port for everyone.
+                Interlocked.Increment(ref Counters.HandlerErrors);
+            }
+        }
+    }
+
+    private void Dispatch(Span<byte> datagram, SocketAddress from)
+    {
+        PacketKind kind = Demux.Classify(datagram);
+        if (kind == PacketKind.Stun)
+        {
+            if (!StunMessage.TryParse(datagram, out StunMessage message) ||
+                !message.TryGetAttribute(StunAttributeType.Username, out ReadOnlySpan<byte> username))
+            {
+                Interlocked.Increment(ref Counters.DroppedMalformed);
+                return;
+            }
+            int colon = username.IndexOf((byte)':');
+            ReadOnlySpan<byte> ufrag = colon < 0 ? username : username[..colon];
+            IUdpEndpoint? target = null;
+            if (ufrag.Length is > 0 and <= 256)
+            {
+                Span<char> chars = stackalloc char[ufrag.Length];
+                for (int i = 0; i < ufrag.Length; i++) chars[i] = (char)ufrag[i];
+                _byUfrag.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out target);
+            }
+            if (target is null)
+            {
+                Interlocked.Increment(ref Counters.DroppedUnknownSender);
+                return;
+            }
+            target.OnStun(message, from);
+            return;
+        }
+        if (kind == PacketKind.Unknown)
+        {
+            Interlocked.Increment(ref Counters.DroppedMalformed);
+            return;
+        }
+        if (!_byAddress.TryGetValue(from, out IUdpEndpoint? endpoint))
+        {
+            Interlocked.Increment(ref Counters.DroppedUnknownSender);
+            return;
+        }
+        endpoint.OnDatagram(kind, datagram, from);
+    }
+
+    private void Tick()
+    {
+        long now = Environment.TickCount64;
+        foreach (IUdpEndpoint endpoint in _byUfrag.Values)
+        {
+            try
+            {
+                endpoint.OnTick(now);
+            }
+            catch (Exception)
+            {
+                Interlocked.Increment(ref Counters.HandlerErrors);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _timer.Dispose();
+        _socket.Dispose();
+        if (_receiveThread.IsAlive && Thread.CurrentThread != _receiveThread) _receiveThread.Join(TimeSpan.FromSeconds(2));
+    }
+}
+
+/// <summary>What the socket saw, for tests, logs and the benchmark.</summary>
+public sealed class UdpCounters
+{
+    public long DatagramsReceived;
+    public long DatagramsSent;
+    public long DroppedUnknownSender;
+    public long DroppedMalformed;
+    public long SendErrors;
+    public long HandlerErrors;
+}
