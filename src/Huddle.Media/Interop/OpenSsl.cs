@@ -155,3 +155,43 @@ internal sealed class EvpPKeyHandle() : SafeHandle(0, ownsHandle: true)
         return true;
     }
 }
+
+/// <summary>AES-CTR from libcrypto: SRTP's AES-CM keystream, in place and without allocation.</summary>
+internal static unsafe partial class OpenSslCipher
+{
+    private const string Crypto = "libcrypto.so.3";
+
+    [LibraryImport(Crypto)] public static partial nint EVP_CIPHER_CTX_new();
+    [LibraryImport(Crypto)] public static partial void EVP_CIPHER_CTX_free(nint ctx);
+    [LibraryImport(Crypto)] public static partial nint EVP_aes_128_ctr();
+    [LibraryImport(Crypto)] public static partial int EVP_EncryptInit_ex(nint ctx, nint cipher, nint engine, byte* key, byte* iv);
+    [LibraryImport(Crypto)] public static partial int EVP_EncryptUpdate(nint ctx, byte* output, int* outputLength, byte* input, int inputLength);
+    [LibraryImport(Crypto)] public static partial int EVP_EncryptFinal_ex(nint ctx, byte* output, int* outputLength);
+    [LibraryImport(Crypto)] public static partial nint EVP_aes_128_gcm();
+    [LibraryImport(Crypto)] public static partial int EVP_DecryptInit_ex(nint ctx, nint cipher, nint engine, byte* key, byte* iv);
+    [LibraryImport(Crypto)] public static partial int EVP_DecryptUpdate(nint ctx, byte* output, int* outputLength, byte* input, int inputLength);
+    [LibraryImport(Crypto)] public static partial int EVP_DecryptFinal_ex(nint ctx, byte* output, int* outputLength);
+    [LibraryImport(Crypto)] public static partial int EVP_CIPHER_CTX_ctrl(nint ctx, int type, int arg, byte* ptr);
+
+    public const int EVP_CTRL_GCM_GET_TAG = 0x10;
+    public const int EVP_CTRL_GCM_SET_TAG = 0x11;
+}
+
+internal sealed class EvpCipherCtxHandle() : SafeHandle(0, ownsHandle: true)
+{
+    public override bool IsInvalid => handle == 0;
+
+    public static EvpCipherCtxHandle Create()
+    {
+        var h = new EvpCipherCtxHandle();
+        h.SetHandle(OpenSslCipher.EVP_CIPHER_CTX_new());
+        if (h.IsInvalid) throw OpenSsl.ErrorQueueException("EVP_CIPHER_CTX_new");
+        return h;
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        OpenSslCipher.EVP_CIPHER_CTX_free(handle);
+        return true;
+    }
+}
