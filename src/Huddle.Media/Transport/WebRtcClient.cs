@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Sockets;
+using Huddle.Media.Dtls;
+using Huddle.Media.Ice;
+using Huddle.Media.Srtp;
+using Huddle.Media.Udp;
+
+namespace Huddle.Media.Transport;
+
+/// <summary>
+/// The client end of a WebRTC transport, for bots and tests: its own UDP socket, a controlling ICE agent
+/// towards one server candidate, the DTLS client role, then SRTP. Received media is handed to
+/// <see cref="RtpReceived"/> / <see cref="RtcpReceived"/> on the receive thread.
+/// </summary>
+public sealed class WebRtcClient : IDtlsHandler, IDisposable
+{
+    private readonly Socket _socket;
+    private readonly DtlsTransport _dtls;
+    private readonly object _sendLock = new();
+    private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IPEndPoint? _server;
+    private SrtpContext? _srtpOut;
+    private SrtpContext? _srtpIn;
+    private Thread? _receiveThread;
+    private volatile bool _disposed;
+
+    public WebRtcClient(DtlsContext dtls, IPAddress? bind = null)
+    {
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(bind ?? IPAddress.Loopback, 0));
+        _dtls = new DtlsTransport(dtls, DtlsRole.Client, this);
+        LocalIce = IceCredentials.Generate();
+        LocalFingerprint = dtls.Certificate.Fingerprint;
+    }
+
+    public IceCredentials LocalIce { get; }
+
+    public DtlsFingerprint LocalFingerprint { get; }
+
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
+
+    public SrtpProfile? SrtpProfile { get; private set; }
+
+    public DtlsState DtlsState => _dtls.State;
+
+    public event SpanAction? RtpReceived;
+
+    public event SpanAction? RtcpReceived;
+
+    public delegate void SpanAction(Span<byte> packet);
+
+    /// <summary>Runs ICE against <paramref name="server"/>, then the DTLS handshake; completes when SRTP is keyed.</summary>
+    public async Task ConnectAsync(IPEndPoint server, string remoteUfrag, string remotePassword, DtlsFingerprint remoteFingerprint, CancellationToken cancellationToken = default)
+    {
+        _server = server;
+        var ice = new IceClient(LocalIce, remoteUfrag, remotePassword);
+        await ice.ConnectAsync(_socket, server, cancellationToken: cancellationToken);
+        _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = "huddle-webrtc-client" };
+        _receiveThread.Start();
+        _dtls.Start(remoteFingerprint);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        using CancellationTokenRegistration registration = cancellationToken.Register(() => _connected.TrySetCanceled(cancellationToken));
+        while (!_connected.Task.IsCompleted && await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            if (_dtls.NextTimeout is { } due && due <= TimeSpan.Zero) _dtls.HandleTimeout();
+        }
+        await _connected.Task;
+    }
+
+    /// <summary>Protects <c>buffer[..length]</c> in place (room for the tag needed) and sends it.</summary>
+    public bool SendRtp(Span<byte> buffer, int length) => Send(buffer, length, rtcp: false);
+
+    public bool SendRtcp(Span<byte> buffer, int length) => Send(buffer, length, rtcp: true);
+
+    private bool Send(Span<byte> buffer, int length, bool rtcp)
+    {
+        if (_server is null) return false;
+        int n;
+        lock (_sendLock)
+        {
+            if (_srtpOut is null) return false;
+            bool ok = rtcp ? _srtpOut.TryProtectRtcp(buffer, length, out n) : _srtpOut.TryProtectRtp(buffer, length, out n);
+            if (!ok) return false;
+        }
+        try
+        {
+            _socket.SendTo(buffer[..n], SocketFlags.None, _server);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Sends raw bytes to the server, unprotected (tests use it to inject junk).</summary>
+    public void SendRaw(ReadOnlySpan<byte> datagram)
+    {
+        if (_server is not null) _socket.SendTo(datagram, SocketFlags.None, _server);
+    }
+
+    void IDtlsHandler.SendDtls(ReadOnlySpan<byte> datagram) => SendRaw(datagram);
+
+    void IDtlsHandler.OnDtlsStateChanged(DtlsState state, string? reason)
+    {
+        if (state == Dtls.DtlsState.Connected)
+        {
+            var profile = (SrtpProfile)_dtls.SrtpProfileId;
+            byte[] material = _dtls.ExportSrtpKeyingMaterial(DtlsSrtpKeys.ExportLength(profile));
+            (SrtpContext local, SrtpContext remote) = DtlsSrtpKeys.CreateContexts(profile, material, weAreDtlsClient: true);
+            lock (_sendLock) _srtpOut = local;
+            _srtpIn = remote;
+            SrtpProfile = profile;
+            _connected.TrySetResult();
+        }
+        else if (state is Dtls.DtlsState.Failed or Dtls.DtlsState.Closed)
+        {
+            _connected.TrySetException(new InvalidOperationException($"DTLS {state}: {reason}"));
+        }
+    }
+
+    private void ReceiveLoop()
+    {
+        byte[] buffer = new byte[2048];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        while (!_disposed)
+        {
+            int length;
+            try
+            {
+                length = _socket.ReceiveFrom(buffer, ref from);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                continue;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            Span<byte> datagram = buffer.AsSpan(0, length);
+            switch (Demux.Classify(datagram))
+            {
+                case PacketKind.Dtls:
+                    _dtls.Receive(datagram);
+                    break;
+                case PacketKind.Rtp when _srtpIn is { } srtp && srtp.TryUnprotectRtp(datagram, length, out int plain):
+                    RtpReceived?.Invoke(datagram[..plain]);
+                    break;
+                case PacketKind.Rtcp when _srtpIn is { } srtp && srtp.TryUnprotectRtcp(datagram, length, out int plain):
+                    RtcpReceived?.Invoke(datagram[..plain]);
+                    break;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _dtls.Close();
+        _socket.Dispose();
+        _receiveThread?.Join(TimeSpan.FromSeconds(2));
+        _dtls.Dispose();
+        _srtpIn?.Dispose();
+        lock (_sendLock) _srtpOut?.Dispose();
+    }
+}

@@ -1,0 +1,160 @@
+using System.Buffers.Binary;
+using System.Net;
+using Huddle.Media.Dtls;
+using Huddle.Media.Srtp;
+using Huddle.Media.Transport;
+using Huddle.Media.Udp;
+
+namespace Huddle.Media.Tests;
+
+/// <summary>Our client against our server transport over real loopback UDP: ICE-lite, DTLS, SRTP end to end.</summary>
+public sealed class WebRtcTransportTests : IDisposable
+{
+    private readonly UdpMediaSocket _socket = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly DtlsContext _serverDtls = new();
+    private readonly DtlsContext _clientDtls = new();
+
+    public WebRtcTransportTests() => _socket.Start();
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _serverDtls.Dispose();
+        _clientDtls.Dispose();
+    }
+
+    /// <summary>Sends every RTP and RTCP packet straight back.</summary>
+    private sealed class Reflector : IWebRtcTransportListener
+    {
+        public readonly List<WebRtcTransportState> States = [];
+        public string? LastReason;
+        private readonly byte[] _buffer = new byte[2048];
+
+        public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state, string? reason)
+        {
+            lock (States) States.Add(state);
+            LastReason = reason;
+        }
+
+        public void OnRtp(WebRtcTransport transport, Span<byte> packet)
+        {
+            packet.CopyTo(_buffer);
+            transport.SendRtp(_buffer, packet.Length);
+        }
+
+        public void OnRtcp(WebRtcTransport transport, Span<byte> packet)
+        {
+            packet.CopyTo(_buffer);
+            transport.SendRtcp(_buffer, packet.Length);
+        }
+    }
+
+    private async Task<(WebRtcTransport server, Reflector listener, WebRtcClient client)> ConnectAsync(DtlsFingerprint? expectClient = null)
+    {
+        var listener = new Reflector();
+        var server = new WebRtcTransport(_socket, _serverDtls, DtlsRole.Server, listener);
+        var client = new WebRtcClient(_clientDtls);
+        server.Start(client.LocalIce.Ufrag, expectClient ?? client.LocalFingerprint);
+        await client.ConnectAsync(_socket.LocalEndPoint, server.LocalIce.Ufrag, server.LocalIce.Password, server.LocalFingerprint)
+            .WaitAsync(TimeSpan.FromSeconds(10));
+        return (server, listener, client);
+    }
+
+    [Fact]
+    public async Task Media_sent_by_a_client_comes_back_decrypted()
+    {
+        var (server, listener, client) = await ConnectAsync();
+        using (client)
+        using (server)
+        {
+            var received = new List<byte[]>();
+            client.RtpReceived += p => { lock (received) received.Add(p.ToArray()); };
+            await IceTests.Eventually(() => server.State == WebRtcTransportState.Connected);
+            Assert.Equal(SrtpProfile.AeadAes128Gcm, server.SrtpProfile);
+
+            var sent = new List<byte[]>();
+            for (ushort seq = 1; seq <= 50; seq++)
+            {
+                byte[] plain = SrtpTests.RtpPacket(seq, payload: 1000);
+                sent.Add(plain);
+                var buffer = new byte[plain.Length + 32];
+                plain.CopyTo(buffer, 0);
+                Assert.True(client.SendRtp(buffer, plain.Length));
+            }
+            await IceTests.Eventually(() => { lock (received) return received.Count == 50; });
+            Assert.Equal(sent.Select(Convert.ToHexString), received.Select(Convert.ToHexString));
+            Assert.Equal([WebRtcTransportState.Connecting, WebRtcTransportState.Connected], listener.States);
+        }
+    }
+
+    [Fact]
+    public async Task Junk_from_strangers_and_forged_packets_from_the_peer_do_not_disturb_the_session()
+    {
+        var (server, _, client) = await ConnectAsync();
+        using (client)
+        using (server)
+        {
+            int echoed = 0;
+            client.RtpReceived += _ => Interlocked.Increment(ref echoed);
+            using var stranger = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+            stranger.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var random = new Random(5);
+            byte[] valid = SrtpTests.RtpPacket(1, payload: 200);
+
+            for (int i = 0; i < 3000; i++)
+            {
+                // STUN, DTLS and RTP first bytes from an unknown address, and forged SRTP from the peer's own address.
+                byte[] junk = new byte[random.Next(1, 1300)];
+                random.NextBytes(junk);
+                junk[0] = (i % 3) switch { 0 => 0x00, 1 => 0x16, _ => 0x80 };
+                stranger.SendTo(junk, _socket.LocalEndPoint);
+                if (i % 10 == 0)
+                {
+                    byte[] forged = (byte[])valid.Clone();
+                    forged = [.. forged, .. new byte[16]];
+                    client.SendRaw(forged);
+                }
+            }
+            for (ushort seq = 1; seq <= 20; seq++)
+            {
+                byte[] plain = SrtpTests.RtpPacket(seq, payload: 200);
+                var buffer = new byte[plain.Length + 32];
+                plain.CopyTo(buffer, 0);
+                client.SendRtp(buffer, plain.Length);
+            }
+            await IceTests.Eventually(() => Volatile.Read(ref echoed) == 20);
+            Assert.Equal(WebRtcTransportState.Connected, server.State);
+            Assert.True(_socket.Counters.DroppedUnknownSender + _socket.Counters.DroppedMalformed >= 3000);
+            Assert.Equal(300, server.Counters.RtpDropped);
+            Assert.Equal(0, _socket.Counters.HandlerErrors);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_whose_certificate_does_not_match_the_offer_never_gets_media_through()
+    {
+        DtlsCertificate other = DtlsCertificate.Generate();
+        var listener = new Reflector();
+        using var server = new WebRtcTransport(_socket, _serverDtls, DtlsRole.Server, listener);
+        using var client = new WebRtcClient(_clientDtls);
+        server.Start(client.LocalIce.Ufrag, other.Fingerprint);
+        // The client side completes its handshake, but the server refuses the certificate.
+        try
+        {
+            await client.ConnectAsync(_socket.LocalEndPoint, server.LocalIce.Ufrag, server.LocalIce.Password, server.LocalFingerprint)
+                .WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception)
+        {
+            // Either outcome on the client side is fine; what matters is the server.
+        }
+        await IceTests.Eventually(() => server.State == WebRtcTransportState.Failed);
+        Assert.Contains("fingerprint", listener.LastReason);
+        byte[] plain = SrtpTests.RtpPacket(1);
+        var buffer = new byte[plain.Length + 32];
+        plain.CopyTo(buffer, 0);
+        client.SendRtp(buffer, plain.Length);
+        await Task.Delay(100);
+        Assert.Equal(0, server.Counters.RtpReceived);
+    }
+}
