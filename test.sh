@@ -39,6 +39,10 @@ say "Build"
 dotnet build Huddle.slnx -c Release -warnaserror --nologo -v quiet
 
 mkdir -p artifacts
+say "Media stack tests (RFC vectors, bad input, DTLS over OpenSSL, ICE/DTLS/SRTP over loopback UDP)"
+dotnet test tests/Huddle.Media.Tests -c Release --no-build --nologo \
+  --logger "console;verbosity=minimal" --logger "trx;LogFileName=media.trx" --results-directory artifacts/test-results
+
 say "Protocol tests (real Kestrel, real WebSockets)"
 dotnet test tests/Huddle.Server.Tests -c Release --no-build --nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=server.trx" --results-directory artifacts/test-results
