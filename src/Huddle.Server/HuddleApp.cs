@@ -1,5 +1,7 @@
 using Huddle.Server.Configuration;
+using System.Net;
 using Huddle.Server.Hosting;
+using Huddle.Server.Media;
 using Huddle.Server.Rooms;
 using Huddle.Server.Signaling;
 
@@ -47,8 +49,17 @@ public static class HuddleApp
                 "Every Huddle:IceServers entry needs Urls starting with stun:, stuns:, turn: or turns:.")
             .Validate(o => o.PingInterval > TimeSpan.Zero && o.PingTimeout > TimeSpan.Zero,
                 "Huddle:PingInterval and Huddle:PingTimeout must be positive.")
+            .Validate(o => IPAddress.TryParse(o.Media.BindAddress, out _),
+                "Huddle:Media:BindAddress must be an IP address.")
+            .Validate(o => o.Media.AnnouncedAddresses.All(a => IPAddress.TryParse(a, out _)),
+                "Every Huddle:Media:AnnouncedAddresses entry must be an IP address.")
+            .Validate(o => o.Media.SrtpProfiles.All(MediaHost.IsKnownProfile),
+                "Huddle:Media:SrtpProfiles must list AEAD_AES_128_GCM and/or AES_CM_128_HMAC_SHA1_80.")
             .ValidateOnStart();
         services.AddSingleton<RoomRegistry>();
+        services.AddSingleton<MediaHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<MediaHost>());
+        services.AddSingleton<EchoService>();
         return services;
     }
 
@@ -107,13 +118,18 @@ public static class HuddleApp
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/", ServeClient);
         app.MapGet("/r/{room}", ServeClient);
+        app.MapGet("/echo", (IWebHostEnvironment environment, HttpContext context) => ServePage(environment, context, "echo.html"));
+        app.MapEcho();
         app.MapSignaling();
     }
 
-    private static IResult ServeClient(IWebHostEnvironment environment, HttpContext context)
+    private static IResult ServeClient(IWebHostEnvironment environment, HttpContext context) =>
+        ServePage(environment, context, "index.html");
+
+    private static IResult ServePage(IWebHostEnvironment environment, HttpContext context, string page)
     {
         context.Response.Headers.CacheControl = "no-cache";
-        var file = environment.WebRootFileProvider.GetFileInfo("index.html");
+        var file = environment.WebRootFileProvider.GetFileInfo(page);
         return file.Exists && file.PhysicalPath is not null
             ? Results.File(file.PhysicalPath, "text/html; charset=utf-8")
             : Results.Problem("The web client is missing from wwwroot.", statusCode: 500);

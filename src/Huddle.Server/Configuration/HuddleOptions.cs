@@ -38,6 +38,9 @@ public sealed class HuddleOptions
 
     public HttpsOptions Https { get; set; } = new();
 
+    /// <summary>The server's own WebRTC media endpoint (the /echo self-test, and the SFU).</summary>
+    public MediaOptions Media { get; set; } = new();
+
     /// <summary>Where Huddle keeps files it generates (the self-signed certificate). Empty: ~/.huddle.</summary>
     public string DataDirectory { get; set; } = "";
 }
@@ -61,4 +64,33 @@ public sealed class HttpsOptions
     public string? KeyPath { get; set; }
 
     public string? CertificatePassword { get; set; }
+}
+
+public sealed class MediaOptions
+{
+    /// <summary>The one UDP port all media uses; 0 picks a free port (tests).</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; } = 5080;
+
+    /// <summary>Address the UDP socket binds; 0.0.0.0 listens on every IPv4 interface.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>
+    /// Addresses given to browsers as host candidates. Empty: the bound address, or every interface's IPv4
+    /// address when bound to 0.0.0.0. Set the public address here on NAT or cloud hosts.
+    /// </summary>
+    public List<string> AnnouncedAddresses { get; set; } = [];
+
+    /// <summary>
+    /// SRTP profiles offered in DTLS, in preference order. Empty (the default) means AEAD_AES_128_GCM, then
+    /// AES_CM_128_HMAC_SHA1_80. (A list default would be appended to by configuration binding, not replaced.)
+    /// </summary>
+    public List<string> SrtpProfiles { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveSrtpProfiles =>
+        SrtpProfiles.Count > 0 ? SrtpProfiles.Distinct(StringComparer.OrdinalIgnoreCase).ToList() : ["AEAD_AES_128_GCM", "AES_CM_128_HMAC_SHA1_80"];
+
+    /// <summary>Media self-tests (/echo) running at once; more get 503.</summary>
+    [Range(0, 10_000)]
+    public int MaxEchoSessions { get; set; } = 20;
 }

@@ -54,7 +54,7 @@ internal static class SignalingEndpoint
         }
     }
 
-    private static bool IsSameOrigin(HttpContext context)
+    internal static bool IsSameOrigin(HttpContext context)
     {
         string? origin = context.Request.Headers.Origin;
         if (string.IsNullOrEmpty(origin)) return true; // Not a browser: nothing to protect against.

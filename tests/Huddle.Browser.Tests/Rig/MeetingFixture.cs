@@ -39,9 +39,21 @@ public sealed class MeetingFixture : IAsyncLifetime
         }
     }
 
+    private readonly string[] _extraArgs;
+
+    public MeetingFixture() : this([]) { }
+
+    private MeetingFixture(string[] extraArgs) => _extraArgs = extraArgs;
+
+    /// <summary>A fixture whose server gets extra command-line configuration.</summary>
+    public static MeetingFixture With(params string[] extraArgs) => new(extraArgs);
+
+    /// <summary>Media stays on loopback in tests, on a free port.</summary>
+    public static readonly string[] ServerArgs = ["--Huddle:Media:Port=0", "--Huddle:Media:BindAddress=127.0.0.1"];
+
     public async Task InitializeAsync()
     {
-        _app = HuddleApp.Build(["--urls", "http://127.0.0.1:0"]);
+        _app = HuddleApp.Build(["--urls", "http://127.0.0.1:0", .. ServerArgs, .. _extraArgs]);
         await _app.StartAsync();
         BaseUri = new Uri(_app.Urls.First());
         _playwright = await Microsoft.Playwright.Playwright.CreateAsync();
