@@ -109,4 +109,42 @@ public sealed class SrtpRfcVectorTests
         Assert.True(receiver.TryUnprotectRtcp(packet, packet.Length, out int plainLength));
         Assert.Equal(GcmRtcpPlain, packet[..plainLength]);
     }
+
+    // libsrtp's test/srtp_driver.c reference packets (srtp_validate, srtp_validate_gcm): whole packets from a
+    // master key, so key derivation, IV, encryption and tag are checked together. libsrtp numbers its first
+    // SRTCP packet 1; we start at 0 (RFC 3711 §3.4), so the index is set.
+    private static readonly byte[] LibsrtpRtpPlain = Hex("800f1234decafbadcafebabe abababababababababababababababab");
+    private static readonly byte[] LibsrtpRtcpPlain = Hex("81c8000bcafebabe abababababababababababababababab");
+
+    [Theory]
+    [InlineData(SrtpProfile.AesCm128HmacSha1_80, "e1f97a0d3e018be0d64fa32c06de4139", "0ec675ad498afeebb6960b3aabe6",
+        // header | ciphertext | 80-bit tag
+        "800f1234decafbadcafebabe 4e55dc4ce79978d88ca4d215949d2402 b78d6acc99ea179b8dbb",
+        // header | ciphertext | E=1, index 1 | 80-bit tag
+        "81c8000bcafebabe 7128035be487b9bdbef89041f977a5a8 80000001 993e08cd54d6c1230798")]
+    [InlineData(SrtpProfile.AeadAes128Gcm, "000102030405060708090a0b0c0d0e0f", "a0a1a2a3a4a5a6a7a8a9aaab",
+        // header | ciphertext | 128-bit tag
+        "800f1234decafbadcafebabe c5002ede04cfdd2eb91159e0880aa06e d2976826f796b201df3131a127e8a392",
+        // header | ciphertext | 128-bit tag | E=1, index 1
+        "81c8000bcafebabe c98b8b5df0392a55852b6c21ac8e7025 c52c6fbea2b3b446ea31123ba88ce61e 80000001")]
+    public void Whole_packets_match_libsrtp_reference_vectors(SrtpProfile profile, string key, string salt, string srtp, string srtcp)
+    {
+        using var sender = new SrtpContext(profile, Hex(key), Hex(salt));
+        using var receiver = new SrtpContext(profile, Hex(key), Hex(salt));
+
+        var rtp = new byte[LibsrtpRtpPlain.Length + 16];
+        LibsrtpRtpPlain.CopyTo(rtp, 0);
+        Assert.True(sender.TryProtectRtp(rtp, LibsrtpRtpPlain.Length, out int length));
+        Assert.Equal(Convert.ToHexString(Hex(srtp)), Convert.ToHexString(rtp, 0, length));
+        Assert.True(receiver.TryUnprotectRtp(rtp, length, out length));
+        Assert.Equal(LibsrtpRtpPlain, rtp[..length]);
+
+        sender.SetNextSrtcpIndex(0xcafebabe, 1);
+        var rtcp = new byte[LibsrtpRtcpPlain.Length + 20];
+        LibsrtpRtcpPlain.CopyTo(rtcp, 0);
+        Assert.True(sender.TryProtectRtcp(rtcp, LibsrtpRtcpPlain.Length, out length));
+        Assert.Equal(Convert.ToHexString(Hex(srtcp)), Convert.ToHexString(rtcp, 0, length));
+        Assert.True(receiver.TryUnprotectRtcp(rtcp, length, out length));
+        Assert.Equal(LibsrtpRtcpPlain, rtcp[..length]);
+    }
 }
