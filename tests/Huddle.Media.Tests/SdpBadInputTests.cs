@@ -23,8 +23,26 @@ public sealed class SdpBadInputTests
         Assert.True(SessionDescription.TryParse(written, out var again, out error), error + "\n" + written);
         Assert.Equal(d, again);
         Assert.Equal(written, again!.Write());
+
+        // Whatever parses can be answered, and the answer is valid SDP too.
+        var answer = SdpAnswerBuilder.Build(d, AnswerOptions);
+        Assert.Equal(d.Media.Count, answer.Media.Count);
+        Assert.Equal(answer, SessionDescription.Parse(answer.Write()));
         return true;
     }
+
+    private static readonly AnswerOptions AnswerOptions = new()
+    {
+        IceUfrag = "hUdL",
+        IcePwd = "Qm9vZ2llV29vZ2llQm9vZ2ll",
+        Fingerprint = SdpFingerprint.Parse("sha-256", ServerFingerprint),
+        Candidates = [SdpCandidate.Host("192.0.2.1", 40000)],
+        AcceptDataChannel = true,
+        ExtmapAllowMixed = true,
+        ChooseMedia = m => m.Mid == "1"
+            ? MediaAnswerChoice.SendReceive(new SdpSendStream(7, "c", "s", "t") { RtxSsrc = 8 })
+            : MediaAnswerChoice.Receive,
+    };
 
     [Theory]
     [InlineData(nameof(ChromeOffer))]

@@ -419,4 +419,79 @@ public sealed class SdpTests
         }
         Assert.Throws<ArgumentException>(() => SdpCandidate.Host("1.2.3.4 5", 1));
     }
+    [Fact]
+    public void Writes_in_the_conventional_order_with_CRLF()
+    {
+        var d = new SessionDescription
+        {
+            Origin = new SdpOrigin("-", "99", 2),
+            Groups = [new SdpGroup("BUNDLE", ["0"])],
+            MsidSemantic = new SdpMsidSemantic("WMS", ["s"]),
+            IceLite = true,
+            Media =
+            [
+                new SdpMediaSection
+                {
+                    Media = "video",
+                    Formats = ["96", "97"],
+                    Connection = SdpConnection.Ipv4Any,
+                    Rtcp = "9 IN IP4 0.0.0.0",
+                    IceUfrag = "uFrG",
+                    IcePwd = "cGFzc3dvcmRwYXNzd29yZHBh",
+                    Fingerprints = [SdpFingerprint.Parse("sha-256", "01:02")],
+                    Setup = SdpSetup.Passive,
+                    Mid = "0",
+                    Extmaps = [new SdpExtmap(4, RtpHeaderExtensionUris.Mid)],
+                    Direction = SdpDirection.RecvOnly,
+                    Msids = [new SdpMsid("s", "t")],
+                    RtcpMux = true,
+                    RtcpRsize = true,
+                    Codecs = [WebRtcCodecs.Vp8() with { RtcpFeedback = ["nack", "nack pli"] }, WebRtcCodecs.Rtx(97, 96)],
+                    SsrcGroups = [new SdpSsrcGroup("FID", [1u, 2u])],
+                    Ssrcs = [new SdpSsrc(1, [new SdpSsrcAttribute("cname", "c")]), new SdpSsrc(2, [new SdpSsrcAttribute("cname", "c")])],
+                    Rids = [new SdpRid("h", SdpRidDirection.Recv)],
+                    Simulcast = new SdpSimulcast([], [new SdpSimulcastStream("h")]),
+                    Candidates = [SdpCandidate.Host("192.0.2.1", 5000)],
+                    EndOfCandidates = true,
+                },
+            ],
+        };
+        const string expected = """
+            v=0
+            o=- 99 2 IN IP4 127.0.0.1
+            s=-
+            t=0 0
+            a=group:BUNDLE 0
+            a=msid-semantic: WMS s
+            a=ice-lite
+            m=video 9 UDP/TLS/RTP/SAVPF 96 97
+            c=IN IP4 0.0.0.0
+            a=rtcp:9 IN IP4 0.0.0.0
+            a=ice-ufrag:uFrG
+            a=ice-pwd:cGFzc3dvcmRwYXNzd29yZHBh
+            a=fingerprint:sha-256 01:02
+            a=setup:passive
+            a=mid:0
+            a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid
+            a=recvonly
+            a=msid:s t
+            a=rtcp-mux
+            a=rtcp-rsize
+            a=rtpmap:96 VP8/90000
+            a=rtcp-fb:96 nack
+            a=rtcp-fb:96 nack pli
+            a=rtpmap:97 rtx/90000
+            a=fmtp:97 apt=96
+            a=ssrc-group:FID 1 2
+            a=ssrc:1 cname:c
+            a=ssrc:2 cname:c
+            a=rid:h recv
+            a=simulcast:recv h
+            a=candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host
+            a=end-of-candidates
+            """;
+        Assert.Equal(Crlf(expected), d.Write());
+        Assert.Equal(d.Write(), d.ToString());
+        Assert.Equal(d, ParseOk(d.Write()));
+    }
 }

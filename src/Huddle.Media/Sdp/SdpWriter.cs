@@ -27,15 +27,16 @@ internal static class SdpWriter
             if (l.Type is not ('i' or 'u' or 'e' or 'p')) Line(sb, l.Type + "=", l.Value);
         }
 
-        if (d.IceLite) Line(sb, "a=ice-lite");
         foreach (var g in d.Groups) WriteGroup(sb, g);
         if (d.ExtmapAllowMixed) Line(sb, "a=extmap-allow-mixed");
         if (d.MsidSemantic is { } ms)
         {
+            // Chromium writes (and older versions require) the space after the colon.
             sb.Append("a=msid-semantic: ").Append(ms.Semantic);
             foreach (var id in ms.Ids) sb.Append(' ').Append(id);
             sb.Append(Crlf);
         }
+        if (d.IceLite) Line(sb, "a=ice-lite");
         WriteIceAndDtls(sb, d.IceUfrag, d.IcePwd, d.IceOptions, d.Fingerprints, d.Setup);
         foreach (var e in d.Extmaps) WriteExtmap(sb, e);
         if (d.Direction is { } dir) Line(sb, "a=", dir.ToSdpString());
