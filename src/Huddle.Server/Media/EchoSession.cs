@@ -29,6 +29,11 @@ internal sealed class EchoSession : IWebRtcTransportListener, IDisposable
 
     public string? RemoteFingerprint { get; set; }
 
+    private long _answerVersion;
+
+    /// <summary>The o= version of the next answer: it grows with every renegotiation (RFC 8866 §5.2).</summary>
+    public ulong NextAnswerVersion() => (ulong)Interlocked.Increment(ref _answerVersion) + 1;
+
     /// <summary>Our SSRC for a browser's SSRC, as the answer announces it.</summary>
     public uint OurSsrc(uint browserSsrc) => _mirror.Pair(browserSsrc);
 
