@@ -28,6 +28,9 @@ public sealed class SrtpContext : IDisposable
     private readonly byte[] _rtpKey = new byte[16];
     private readonly byte[] _rtcpKey = new byte[16];
     private SrtpCipher? _rtpSeal, _rtpOpen, _rtcpSeal, _rtcpOpen;
+    // Reused HMAC states: the one-shot HMACSHA1.HashData sets up a native MAC context per call, which
+    // costs about as much as hashing a 1,200-byte packet.
+    private IncrementalHash? _rtpHmac, _rtcpHmac;
     private readonly Dictionary<uint, RtpStream> _rtp = new();
     private readonly Dictionary<uint, RtcpStream> _rtcp = new();
 
@@ -81,6 +84,14 @@ public sealed class SrtpContext : IDisposable
     private SrtpCipher RtpOpen => _rtpOpen ??= _gcm ? SrtpCipher.Gcm(_rtpKey, decrypt: true) : RtpSeal;
     private SrtpCipher RtcpSeal => _rtcpSeal ??= _gcm ? SrtpCipher.Gcm(_rtcpKey, decrypt: false) : SrtpCipher.Ctr(_rtcpKey);
     private SrtpCipher RtcpOpen => _rtcpOpen ??= _gcm ? SrtpCipher.Gcm(_rtcpKey, decrypt: true) : RtcpSeal;
+    private IncrementalHash RtpHmac => _rtpHmac ??= IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, _rtpAuthKey);
+    private IncrementalHash RtcpHmac => _rtcpHmac ??= IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, _rtcpAuthKey);
+
+    private static void Mac(IncrementalHash hmac, ReadOnlySpan<byte> data, Span<byte> mac)
+    {
+        hmac.AppendData(data);
+        hmac.TryGetHashAndReset(mac, out _);
+    }
 
     /// <summary>
     /// Encrypts and authenticates the RTP packet in <c>packet[..length]</c>. <paramref name="packet"/> must
@@ -112,7 +123,7 @@ public sealed class SrtpContext : IDisposable
         // RFC 3711 §4.2: the tag covers the packet and the ROC; the ROC sits where the tag goes.
         BinaryPrimitives.WriteUInt32BigEndian(packet[length..], roc);
         Span<byte> mac = stackalloc byte[20];
-        HMACSHA1.HashData(_rtpAuthKey, packet[..(length + 4)], mac);
+        Mac(RtpHmac, packet[..(length + 4)], mac);
         mac[..HmacTagLength].CopyTo(packet[length..]);
         protectedLength = length + HmacTagLength;
         return true;
@@ -148,7 +159,7 @@ public sealed class SrtpContext : IDisposable
             packet.Slice(bodyEnd, HmacTagLength).CopyTo(tag);
             BinaryPrimitives.WriteUInt32BigEndian(packet[bodyEnd..], roc);
             Span<byte> mac = stackalloc byte[20];
-            HMACSHA1.HashData(_rtpAuthKey, packet[..(bodyEnd + 4)], mac);
+            Mac(RtpHmac, packet[..(bodyEnd + 4)], mac);
             tag.CopyTo(packet[bodyEnd..]);
             if (!CryptographicOperations.FixedTimeEquals(mac[..HmacTagLength], tag)) return false;
             Span<byte> ctr = stackalloc byte[16];
@@ -193,7 +204,7 @@ public sealed class SrtpContext : IDisposable
         if (!RtcpSeal.Ctr(ctr, packet[RtcpHeaderLength..length])) return false;
         BinaryPrimitives.WriteUInt32BigEndian(packet[length..], word);
         Span<byte> mac = stackalloc byte[20];
-        HMACSHA1.HashData(_rtcpAuthKey, packet[..(length + 4)], mac);
+        Mac(RtcpHmac, packet[..(length + 4)], mac);
         mac[..HmacTagLength].CopyTo(packet[(length + 4)..]);
         protectedLength = length + 4 + HmacTagLength;
         return true;
@@ -235,7 +246,7 @@ public sealed class SrtpContext : IDisposable
             uint index = word & 0x7FFFFFFF;
             if (!stream.Window.Check(index)) return false;
             Span<byte> mac = stackalloc byte[20];
-            HMACSHA1.HashData(_rtcpAuthKey, packet[..tagAt], mac);
+            Mac(RtcpHmac, packet[..tagAt], mac);
             if (!CryptographicOperations.FixedTimeEquals(mac[..HmacTagLength], packet.Slice(tagAt, HmacTagLength))) return false;
             if ((word & SrtcpEncryptedFlag) != 0)
             {
@@ -256,6 +267,8 @@ public sealed class SrtpContext : IDisposable
         if (_rtpOpen != _rtpSeal) _rtpOpen?.Dispose();
         _rtcpSeal?.Dispose();
         if (_rtcpOpen != _rtcpSeal) _rtcpOpen?.Dispose();
+        _rtpHmac?.Dispose();
+        _rtcpHmac?.Dispose();
         CryptographicOperations.ZeroMemory(_rtpKey);
         CryptographicOperations.ZeroMemory(_rtcpKey);
         CryptographicOperations.ZeroMemory(_rtpAuthKey);
