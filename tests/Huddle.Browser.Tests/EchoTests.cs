@@ -1,4 +1,9 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Huddle.Server.Media;
+using Microsoft.Extensions.DependencyInjection;
 using Huddle.Browser.Tests.Rig;
 using Microsoft.Playwright;
 
@@ -168,6 +173,55 @@ public sealed class EchoTests(MeetingFixture meeting) : IClassFixture<MeetingFix
         {
             await page.Context.CloseAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_flood_of_junk_at_the_media_port_does_not_disturb_a_running_test()
+    {
+        IPage page = await OpenAsync(meeting);
+        try
+        {
+            await AssertVideoAndAudioComeBackAsync(page);
+            string answer = await page.EvaluateAsync<string>("() => window.huddleEcho.pc.remoteDescription.sdp");
+            int port = int.Parse(Regex.Match(answer, @"a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host").Groups[1].Value);
+            var target = new IPEndPoint(IPAddress.Loopback, port);
+
+            // STUN, DTLS, RTP and RTCP look-alikes from an address ICE never validated.
+            using var attacker = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            var random = new Random(3);
+            byte[] firstBytes = [0x00, 0x01, 0x16, 0x17, 0x80, 0x81, 0x90];
+            for (int i = 0; i < 20_000; i++)
+            {
+                var junk = new byte[random.Next(1, 1200)];
+                random.NextBytes(junk);
+                junk[0] = firstBytes[i % firstBytes.Length];
+                if (junk.Length > 1 && i % 3 == 0) junk[1] = 200; // RTCP sender report type
+                attacker.SendTo(junk, target);
+                if (i % 2000 == 0) await Task.Delay(20);
+            }
+
+            EchoStats after = await StatsAsync(page);
+            double frames = after.Inbound.Where(i => i.Kind == "video").Sum(i => i.FramesDecoded);
+            await WaitForAsync(page, s => s.State == "connected" && s.Inbound.Where(i => i.Kind == "video").Sum(i => i.FramesDecoded) > frames + 10,
+                "video to keep decoding after the flood");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Closing_the_page_ends_the_session_on_the_server()
+    {
+        var echo = meeting.Services.GetRequiredService<EchoService>();
+        IPage page = await OpenAsync(meeting);
+        await AssertVideoAndAudioComeBackAsync(page);
+        Assert.True(echo.Count >= 1);
+        await page.Context.CloseAsync();
+        long deadline = Environment.TickCount64 + 10_000;
+        while (echo.Count > 0 && Environment.TickCount64 < deadline) await Task.Delay(100);
+        Assert.Equal(0, echo.Count);
     }
 
     private static async Task ScreenshotAsync(IPage page, string test)

@@ -157,4 +157,34 @@ public sealed class WebRtcTransportTests : IDisposable
         await Task.Delay(100);
         Assert.Equal(0, server.Counters.RtpReceived);
     }
+
+    [Fact]
+    public async Task A_peer_that_vanishes_without_closing_is_detected_by_consent_expiry()
+    {
+        var (server, listener, client) = await ConnectAsync();
+        using (server)
+        {
+            server.ConsentTimeout = TimeSpan.FromSeconds(1);
+            await IceTests.Eventually(() => server.State == WebRtcTransportState.Connected);
+            // Gone without close_notify: the socket closes, no more consent checks arrive.
+            client.Abandon();
+            await IceTests.Eventually(() => server.State == WebRtcTransportState.Failed, 5000);
+            Assert.Contains("consent", listener.LastReason);
+            Assert.Equal(0, _socket.EndpointCount);
+        }
+    }
+
+    [Fact]
+    public async Task Consent_checks_keep_a_quiet_session_alive()
+    {
+        var listener = new Reflector();
+        using var server = new WebRtcTransport(_socket, _serverDtls, DtlsRole.Server, listener) { ConsentTimeout = TimeSpan.FromSeconds(1) };
+        using var client = new WebRtcClient(_clientDtls) { ConsentInterval = TimeSpan.FromMilliseconds(200) };
+        server.Start(client.LocalIce.Ufrag, client.LocalFingerprint);
+        await client.ConnectAsync(_socket.LocalEndPoint, server.LocalIce.Ufrag, server.LocalIce.Password, server.LocalFingerprint)
+            .WaitAsync(TimeSpan.FromSeconds(10));
+        // No media at all for three consent timeouts: only the checks keep it up.
+        await Task.Delay(3000);
+        Assert.Equal(WebRtcTransportState.Connected, server.State);
+    }
 }

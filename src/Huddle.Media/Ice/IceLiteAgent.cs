@@ -26,7 +26,10 @@ public enum IceCheckOutcome
 public sealed class IceLiteAgent
 {
     /// <summary>RFC 7675 §5.1: consent expires 30 s after the last successful check.</summary>
-    public static readonly TimeSpan ConsentTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultConsentTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long without an authentic check before the peer counts as gone.</summary>
+    public TimeSpan ConsentTimeout { get; set; } = DefaultConsentTimeout;
 
     private readonly byte[] _localPassword;
     private byte[] _expectedUsernamePrefix;

@@ -22,6 +22,8 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
     private SrtpContext? _srtpOut;
     private SrtpContext? _srtpIn;
     private Thread? _receiveThread;
+    private IceClient? _ice;
+    private Timer? _consentTimer;
     private volatile bool _disposed;
 
     public WebRtcClient(DtlsContext dtls, IPAddress? bind = null)
@@ -43,6 +45,9 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
 
     public DtlsState DtlsState => _dtls.State;
 
+    /// <summary>How often consent checks go out once connected (RFC 7675 §5.1: about every 5 s).</summary>
+    public TimeSpan ConsentInterval { get; set; } = IceClient.ConsentInterval;
+
     public event SpanAction? RtpReceived;
 
     public event SpanAction? RtcpReceived;
@@ -55,6 +60,8 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
         _server = server;
         var ice = new IceClient(LocalIce, remoteUfrag, remotePassword);
         await ice.ConnectAsync(_socket, server, cancellationToken: cancellationToken);
+        _ice = ice;
+        _consentTimer = new Timer(_ => SendConsentCheck(), null, ConsentInterval, ConsentInterval);
         _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = "huddle-webrtc-client" };
         _receiveThread.Start();
         _dtls.Start(remoteFingerprint);
@@ -101,6 +108,22 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
 
     void IDtlsHandler.SendDtls(ReadOnlySpan<byte> datagram) => SendRaw(datagram);
 
+    private void SendConsentCheck()
+    {
+        if (_disposed || _ice is null) return;
+        Span<byte> check = stackalloc byte[Stun.StunConstants.MaxMessageLength];
+        int length;
+        lock (_ice) length = _ice.WriteCheck(check);
+        try
+        {
+            SendRaw(check[..length]);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Closing; the next tick will not come.
+        }
+    }
+
     void IDtlsHandler.OnDtlsStateChanged(DtlsState state, string? reason)
     {
         if (state == Dtls.DtlsState.Connected)
@@ -141,6 +164,9 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
             Span<byte> datagram = buffer.AsSpan(0, length);
             switch (Demux.Classify(datagram))
             {
+                case PacketKind.Stun when _ice is { } ice:
+                    lock (ice) ice.HandleResponse(datagram);
+                    break;
                 case PacketKind.Dtls:
                     _dtls.Receive(datagram);
                     break;
@@ -154,10 +180,20 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
         }
     }
 
+    /// <summary>Stops without telling the server (no close_notify), like a crashed or unplugged peer.</summary>
+    public void Abandon()
+    {
+        _disposed = true;
+        _consentTimer?.Dispose();
+        _socket.Dispose();
+        _receiveThread?.Join(TimeSpan.FromSeconds(2));
+    }
+
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
+        _consentTimer?.Dispose();
         _dtls.Close();
         _socket.Dispose();
         _receiveThread?.Join(TimeSpan.FromSeconds(2));

@@ -88,6 +88,13 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
 
     public TransportCounters Counters { get; } = new();
 
+    /// <summary>RFC 7675: the peer is gone this long after its last consent check (30 s).</summary>
+    public TimeSpan ConsentTimeout
+    {
+        get => _ice.ConsentTimeout;
+        set => _ice.ConsentTimeout = value;
+    }
+
     /// <summary>Applies the peer's ICE ufrag and DTLS fingerprint from its SDP and starts the handshake.</summary>
     public void Start(string remoteUfrag, DtlsFingerprint remoteFingerprint)
     {
@@ -189,7 +196,7 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
         if (_dtls.NextTimeout is { } due && due <= TimeSpan.Zero) _dtls.HandleTimeout();
         if (_ice.ConsentExpired(nowTicks))
         {
-            Fail("ICE consent expired (no checks from the peer for 30 s)");
+            Fail($"ICE consent expired (no checks from the peer for {ConsentTimeout.TotalSeconds:0.#} s)");
             return;
         }
         if (state != WebRtcTransportState.Connected && _startedTicks != 0 && nowTicks - _startedTicks > (long)ConnectTimeout.TotalMilliseconds)

@@ -22,6 +22,9 @@ public sealed class MeetingFixture : IAsyncLifetime
     private IPlaywright? _playwright;
 
     public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>The server's services, for tests that check what the server holds.</summary>
+    public IServiceProvider Services => _app!.Services;
     public IBrowser Browser { get; private set; } = null!;
     public IPlaywright Playwright => _playwright!;
 
