@@ -132,19 +132,17 @@ internal static class SdpParser
         if (timing is null) throw new SdpFormatException("missing t=");
 
         var groups = new List<SdpGroup>();
-        var fingerprints = new List<SdpFingerprint>();
         var extmaps = new List<SdpExtmap>();
         var others = new List<SdpAttribute>();
         SdpMsidSemantic? msidSemantic = null;
         bool iceLite = false, allowMixed = false;
-        string? ufrag = null, pwd = null;
-        ValueList<string>? iceOptions = null;
-        SdpSetup? setup = null;
+        var transport = new TransportAttributes();
         SdpDirection? direction = null;
 
         foreach (var line in attributes)
         {
             var (name, value) = SplitAttribute(line);
+            if (transport.TryTake(line, name, value)) continue;
             switch (name)
             {
                 case "group":
@@ -161,23 +159,6 @@ internal static class SdpParser
                 case "extmap-allow-mixed":
                     RequireFlag(line, value);
                     allowMixed = true;
-                    break;
-                case "ice-ufrag":
-                    SetOnce(line, ref ufrag, ParseIceValue(line, Require(line, value)));
-                    break;
-                case "ice-pwd":
-                    SetOnce(line, ref pwd, ParseIceValue(line, Require(line, value)));
-                    break;
-                case "ice-options":
-                    if (iceOptions is not null) throw Fail(line, "duplicate attribute");
-                    iceOptions = ParseTokenList(line, Require(line, value));
-                    break;
-                case "fingerprint":
-                    fingerprints.Add(ParseFingerprint(line, Require(line, value)));
-                    break;
-                case "setup":
-                    if (setup is not null) throw Fail(line, "duplicate attribute");
-                    setup = ParseSetup(line, Require(line, value));
                     break;
                 case "extmap":
                     AddExtmap(line, extmaps, Require(line, value));
@@ -206,11 +187,11 @@ internal static class SdpParser
             Groups = groups.ToValueList(),
             MsidSemantic = msidSemantic,
             IceLite = iceLite,
-            IceUfrag = ufrag,
-            IcePwd = pwd,
-            IceOptions = iceOptions ?? ValueList<string>.Empty,
-            Fingerprints = fingerprints.ToValueList(),
-            Setup = setup,
+            IceUfrag = transport.Ufrag,
+            IcePwd = transport.Pwd,
+            IceOptions = transport.IceOptions ?? ValueList<string>.Empty,
+            Fingerprints = transport.Fingerprints.ToValueList(),
+            Setup = transport.Setup,
             ExtmapAllowMixed = allowMixed,
             Extmaps = extmaps.ToValueList(),
             Direction = direction,
@@ -319,7 +300,6 @@ internal static class SdpParser
         }
 
         var others = new List<SdpAttribute>();
-        var fingerprints = new List<SdpFingerprint>();
         var extmaps = new List<SdpExtmap>();
         var msids = new List<SdpMsid>();
         var ssrcGroups = new List<SdpSsrcGroup>();
@@ -327,9 +307,8 @@ internal static class SdpParser
         var ssrcAttributes = new Dictionary<uint, List<SdpSsrcAttribute>>();
         var rids = new List<SdpRid>();
         var candidates = new List<SdpCandidate>();
-        string? rtcp = null, ufrag = null, pwd = null, mid = null;
-        ValueList<string>? iceOptions = null;
-        SdpSetup? setup = null;
+        string? rtcp = null, mid = null;
+        var transport = new TransportAttributes();
         SdpDirection? direction = null;
         SdpSimulcast? simulcast = null;
         int? sctpPort = null;
@@ -338,6 +317,7 @@ internal static class SdpParser
 
         foreach (var (line, name, value) in attributes)
         {
+            if (transport.TryTake(line, name, value)) continue;
             switch (name)
             {
                 case "rtpmap":
@@ -372,23 +352,6 @@ internal static class SdpParser
                 }
                 case "rtcp":
                     SetOnce(line, ref rtcp, Require(line, value));
-                    break;
-                case "ice-ufrag":
-                    SetOnce(line, ref ufrag, ParseIceValue(line, Require(line, value)));
-                    break;
-                case "ice-pwd":
-                    SetOnce(line, ref pwd, ParseIceValue(line, Require(line, value)));
-                    break;
-                case "ice-options":
-                    if (iceOptions is not null) throw Fail(line, "duplicate attribute");
-                    iceOptions = ParseTokenList(line, Require(line, value));
-                    break;
-                case "fingerprint":
-                    fingerprints.Add(ParseFingerprint(line, Require(line, value)));
-                    break;
-                case "setup":
-                    if (setup is not null) throw Fail(line, "duplicate attribute");
-                    setup = ParseSetup(line, Require(line, value));
                     break;
                 case "mid":
                 {
@@ -521,11 +484,11 @@ internal static class SdpParser
             Connection = connection,
             Bandwidths = bandwidths.ToValueList(),
             Rtcp = rtcp,
-            IceUfrag = ufrag,
-            IcePwd = pwd,
-            IceOptions = iceOptions ?? ValueList<string>.Empty,
-            Fingerprints = fingerprints.ToValueList(),
-            Setup = setup,
+            IceUfrag = transport.Ufrag,
+            IcePwd = transport.Pwd,
+            IceOptions = transport.IceOptions ?? ValueList<string>.Empty,
+            Fingerprints = transport.Fingerprints.ToValueList(),
+            Setup = transport.Setup,
             Mid = mid,
             Extmaps = extmaps.ToValueList(),
             ExtmapAllowMixed = allowMixed,
@@ -546,6 +509,46 @@ internal static class SdpParser
             Candidates = candidates.ToValueList(),
             EndOfCandidates = endOfCandidates,
         };
+    }
+
+    /// <summary>
+    /// The ICE and DTLS attributes that may stand at session level or in a media section (RFC 8839 §5.4,
+    /// RFC 8842 §5), read the same way in both places.
+    /// </summary>
+    private sealed class TransportAttributes
+    {
+        public string? Ufrag;
+        public string? Pwd;
+        public ValueList<string>? IceOptions;
+        public SdpSetup? Setup;
+        public readonly List<SdpFingerprint> Fingerprints = [];
+
+        /// <summary>True when the attribute was one of these (and is now taken).</summary>
+        public bool TryTake(Line line, string name, string? value)
+        {
+            switch (name)
+            {
+                case "ice-ufrag":
+                    SetOnce(line, ref Ufrag, ParseIceValue(line, Require(line, value)));
+                    return true;
+                case "ice-pwd":
+                    SetOnce(line, ref Pwd, ParseIceValue(line, Require(line, value)));
+                    return true;
+                case "ice-options":
+                    if (IceOptions is not null) throw Fail(line, "duplicate attribute");
+                    IceOptions = ParseTokenList(line, Require(line, value));
+                    return true;
+                case "fingerprint":
+                    Fingerprints.Add(ParseFingerprint(line, Require(line, value)));
+                    return true;
+                case "setup":
+                    if (Setup is not null) throw Fail(line, "duplicate attribute");
+                    Setup = ParseSetup(line, Require(line, value));
+                    return true;
+                default:
+                    return false;
+            }
+        }
     }
 
     private static (string Name, string? Value) SplitAttribute(Line line)
