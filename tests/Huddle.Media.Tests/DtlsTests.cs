@@ -1,4 +1,5 @@
 using Huddle.Media.Dtls;
+using Huddle.Media.Sdp;
 
 namespace Huddle.Media.Tests;
 
@@ -154,13 +155,19 @@ public sealed class DtlsTests
         DtlsCertificate certificate = DtlsCertificate.Generate();
         string text = certificate.Fingerprint.ToString();
         Assert.Matches("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$", text);
-        Assert.True(DtlsFingerprint.TryParse(text, out DtlsFingerprint? parsed));
+        Assert.True(SdpFingerprint.TryParse(text, out SdpFingerprint? parsed));
         Assert.Equal(certificate.Fingerprint, parsed);
-        Assert.True(parsed!.Matches(certificate.Der));
-        Assert.False(DtlsFingerprint.TryParse("sha-256 AB:CD", out _));
-        Assert.False(DtlsFingerprint.TryParse("md5 " + text[8..], out _));
-        Assert.False(DtlsFingerprint.TryParse(text.Replace(':', '-'), out _));
-        Assert.False(DtlsFingerprint.TryParse(null, out _));
+        Assert.True(parsed!.IsSupportedHash);
+        Assert.True(parsed.Matches(certificate.Der));
+        Assert.False(parsed.Matches(DtlsCertificate.Generate().Der));
+        // Parsed, but not usable for DTLS: too short, or a hash function DTLS-SRTP does not use.
+        Assert.True(SdpFingerprint.TryParse("sha-256 AB:CD", out SdpFingerprint? shortOne));
+        Assert.False(shortOne!.IsSupportedHash);
+        Assert.True(SdpFingerprint.TryParse("md5 " + text[8..], out SdpFingerprint? md5));
+        Assert.False(md5!.IsSupportedHash);
+        Assert.False(md5.Matches(certificate.Der));
+        Assert.False(SdpFingerprint.TryParse(text.Replace(':', '-'), out _));
+        Assert.False(SdpFingerprint.TryParse(null, out _));
     }
 
     /// <summary>Random bytes behind a plausible DTLS record header (content type 20..25, version fefd).</summary>

@@ -49,7 +49,7 @@ public sealed class WebRtcTransportTests : IDisposable
         }
     }
 
-    private async Task<(WebRtcTransport server, Reflector listener, WebRtcClient client)> ConnectAsync(DtlsFingerprint? expectClient = null)
+    private async Task<(WebRtcTransport server, Reflector listener, WebRtcClient client)> ConnectAsync(Huddle.Media.Sdp.SdpFingerprint? expectClient = null)
     {
         var listener = new Reflector();
         var server = new WebRtcTransport(_socket, _serverDtls, DtlsRole.Server, listener);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Huddle.Media.Sdp;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Huddle.Media.Dtls;
@@ -13,7 +14,7 @@ public sealed class DtlsCertificate
     {
         Der = der;
         Pkcs8PrivateKey = pkcs8PrivateKey;
-        Fingerprint = DtlsFingerprint.Compute("sha-256", der);
+        Fingerprint = SdpFingerprint.Sha256Of(der);
     }
 
     /// <summary>The certificate in DER.</summary>
@@ -22,7 +23,7 @@ public sealed class DtlsCertificate
     internal byte[] Pkcs8PrivateKey { get; }
 
     /// <summary>SHA-256 of <see cref="Der"/>, as SDP's <c>a=fingerprint</c> carries it.</summary>
-    public DtlsFingerprint Fingerprint { get; }
+    public SdpFingerprint Fingerprint { get; }
 
     /// <summary>A fresh key and certificate valid for 30 days (browsers ignore the dates).</summary>
     public static DtlsCertificate Generate(string commonName = "huddle")

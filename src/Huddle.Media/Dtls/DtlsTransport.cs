@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Huddle.Media.Interop;
+using Huddle.Media.Sdp;
 
 namespace Huddle.Media.Dtls;
 
@@ -52,7 +53,7 @@ public sealed unsafe class DtlsTransport : IDisposable
     private readonly nint _readBio;
     private readonly nint _writeBio;
     private readonly byte[] _output = new byte[16 * 1024];
-    private DtlsFingerprint? _remoteFingerprint;
+    private SdpFingerprint? _remoteFingerprint;
     private int _timeouts;
 
     public DtlsTransport(DtlsContext context, DtlsRole role, IDtlsHandler handler, int mtu = 1200)
@@ -101,7 +102,7 @@ public sealed unsafe class DtlsTransport : IDisposable
     /// Begins the handshake with the peer's certificate fingerprint from its SDP. A client sends its
     /// ClientHello now; a server waits for one.
     /// </summary>
-    public void Start(DtlsFingerprint remoteFingerprint)
+    public void Start(SdpFingerprint remoteFingerprint)
     {
         lock (_lock)
         {

@@ -61,9 +61,10 @@ public sealed class SdpFingerprint : IEquatable<SdpFingerprint>
     }
 
     /// <summary>Parses the attribute value <c>sha-256 AB:CD:…</c>.</summary>
-    public static bool TryParse(string attributeValue, out SdpFingerprint? fingerprint)
+    public static bool TryParse(string? attributeValue, out SdpFingerprint? fingerprint)
     {
         fingerprint = null;
+        if (attributeValue is null || attributeValue.Length > 256) return false;
         var parts = SdpText.SplitWhitespace(attributeValue);
         if (parts.Count != 2 || !SdpText.IsToken(parts[0]) || !TryParseHex(parts[1], out var bytes)) return false;
         fingerprint = new SdpFingerprint(parts[0], bytes);
@@ -93,6 +94,16 @@ public sealed class SdpFingerprint : IEquatable<SdpFingerprint>
         >= 'a' and <= 'f' => c - 'a' + 10,
         >= 'A' and <= 'F' => c - 'A' + 10,
         _ => -1,
+    };
+
+    /// <summary>Whether the hash function is one DTLS-SRTP uses and the digest has its size.</summary>
+    public bool IsSupportedHash => Algorithm.ToLowerInvariant() switch
+    {
+        "sha-1" => _value.Length == 20,
+        "sha-256" => _value.Length == 32,
+        "sha-384" => _value.Length == 48,
+        "sha-512" => _value.Length == 64,
+        _ => false,
     };
 
     /// <summary>

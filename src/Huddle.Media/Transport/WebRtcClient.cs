@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Huddle.Media.Dtls;
 using Huddle.Media.Ice;
+using Huddle.Media.Sdp;
 using Huddle.Media.Srtp;
 using Huddle.Media.Udp;
 
@@ -37,7 +38,7 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
 
     public IceCredentials LocalIce { get; }
 
-    public DtlsFingerprint LocalFingerprint { get; }
+    public SdpFingerprint LocalFingerprint { get; }
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
@@ -55,7 +56,7 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
     public delegate void SpanAction(Span<byte> packet);
 
     /// <summary>Runs ICE against <paramref name="server"/>, then the DTLS handshake; completes when SRTP is keyed.</summary>
-    public async Task ConnectAsync(IPEndPoint server, string remoteUfrag, string remotePassword, DtlsFingerprint remoteFingerprint, CancellationToken cancellationToken = default)
+    public async Task ConnectAsync(IPEndPoint server, string remoteUfrag, string remotePassword, SdpFingerprint remoteFingerprint, CancellationToken cancellationToken = default)
     {
         _server = server;
         var ice = new IceClient(LocalIce, remoteUfrag, remotePassword);

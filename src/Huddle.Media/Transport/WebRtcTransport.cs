@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Huddle.Media.Dtls;
 using Huddle.Media.Ice;
+using Huddle.Media.Sdp;
 using Huddle.Media.Srtp;
 using Huddle.Media.Stun;
 using Huddle.Media.Udp;
@@ -71,7 +72,7 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
 
     public string LocalUfrag => _ice.Local.Ufrag;
 
-    public DtlsFingerprint LocalFingerprint { get; }
+    public SdpFingerprint LocalFingerprint { get; }
 
     public DtlsRole DtlsRole => _dtls.Role;
 
@@ -96,7 +97,7 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
     }
 
     /// <summary>Applies the peer's ICE ufrag and DTLS fingerprint from its SDP and starts the handshake.</summary>
-    public void Start(string remoteUfrag, DtlsFingerprint remoteFingerprint)
+    public void Start(string remoteUfrag, SdpFingerprint remoteFingerprint)
     {
         _ice.SetRemoteUfrag(remoteUfrag);
         _startedTicks = Environment.TickCount64;

@@ -1,12 +1,11 @@
 using System.Net;
-using Huddle.Media.Dtls;
 using Huddle.Media.Ice;
 using Huddle.Media.Sdp;
 
 namespace Huddle.Server.Media;
 
 /// <summary>A browser's offer, read with Huddle.Media's SDP model, with what the echo needs checked.</summary>
-internal sealed record EchoOffer(SessionDescription Sdp, string IceUfrag, DtlsFingerprint Fingerprint)
+internal sealed record EchoOffer(SessionDescription Sdp, string IceUfrag, SdpFingerprint Fingerprint)
 {
     public int SectionCount => Sdp.Media.Count;
 
@@ -23,10 +22,10 @@ internal sealed record EchoOffer(SessionDescription Sdp, string IceUfrag, DtlsFi
         if (ufrags.Count != 1 || passwords.Count != 1) throw Bad("Every section must use the same ICE credentials (BUNDLE).");
         if (!IceCredentials.IsValid(ufrags[0], password: false) || !IceCredentials.IsValid(passwords[0], password: true))
             throw Bad("The offer has no valid a=ice-ufrag / a=ice-pwd.");
-        SdpFingerprint? sdpFingerprint = sdp.FingerprintsFor(media[0]).FirstOrDefault(f => f.Algorithm.Equals("sha-256", StringComparison.OrdinalIgnoreCase))
-            ?? sdp.FingerprintsFor(media[0]).FirstOrDefault();
-        if (sdpFingerprint is null || !DtlsFingerprint.TryParse(sdpFingerprint.ToString(), out DtlsFingerprint? fingerprint) || fingerprint is null)
-            throw Bad("The offer has no usable a=fingerprint.");
+        // Prefer sha-256, as browsers send; any hash DTLS-SRTP uses will do.
+        SdpFingerprint? fingerprint = sdp.FingerprintsFor(media[0]).Where(f => f.IsSupportedHash)
+            .OrderBy(f => f.Algorithm.Equals("sha-256", StringComparison.OrdinalIgnoreCase) ? 0 : 1).FirstOrDefault();
+        if (fingerprint is null) throw Bad("The offer has no usable a=fingerprint.");
         if (media.Any(m => string.IsNullOrEmpty(m.Mid))) throw Bad("Every media section needs an a=mid (BUNDLE).");
         if (sdp.SetupFor(media[0]) is SdpSetup.Passive or SdpSetup.HoldConn) throw Bad("The echo is the DTLS server: offer a=setup:actpass or active.");
         return new EchoOffer(sdp, ufrags[0]!, fingerprint);
@@ -54,7 +53,7 @@ internal static class EchoAnswer
         {
             IceUfrag = session.Transport.LocalIce.Ufrag,
             IcePwd = session.Transport.LocalIce.Password,
-            Fingerprint = SdpFingerprint.Parse(session.Transport.LocalFingerprint.Algorithm, HexWithColons(session.Transport.LocalFingerprint.Digest)),
+            Fingerprint = session.Transport.LocalFingerprint,
             // Decreasing local preference: browsers try the first address first.
             Candidates = [.. candidates.Select(c => SdpCandidate.Host(c.Address.ToString(), c.Port,
                 SdpCandidate.ComputePriority(126, 65535 - foundation, 1), (foundation++).ToString(System.Globalization.CultureInfo.InvariantCulture)))],
@@ -77,6 +76,4 @@ internal static class EchoAnswer
         };
         return MediaAnswerChoice.SendReceive(stream);
     }
-
-    private static string HexWithColons(byte[] digest) => string.Join(':', digest.Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
 }
