@@ -94,6 +94,22 @@ public sealed class StunBadInputTests
     }
 
     [Fact]
+    public void Oversized_messages_are_refused()
+    {
+        // A well-formed header and one SOFTWARE attribute, but larger than any ICE check could be.
+        var big = new byte[StunConstants.MaxMessageLength + 4];
+        big[1] = 0x01;
+        big[2] = (byte)((big.Length - 20) >> 8);
+        big[3] = (byte)(big.Length - 20);
+        big[4] = 0x21; big[5] = 0x12; big[6] = 0xA4; big[7] = 0x42;
+        big[20] = 0x80; big[21] = 0x22;
+        big[22] = (byte)((big.Length - 24) >> 8);
+        big[23] = (byte)(big.Length - 24);
+        Assert.False(StunMessage.TryParse(big, out _));
+        Assert.True(StunMessage.TryParse(big.AsSpan(0, 24 + 16).ToArray().Also(b => { b[2] = 0; b[3] = 20; b[22] = 0; b[23] = 16; }), out _));
+    }
+
+    [Fact]
     public void The_writer_refuses_to_overflow_its_buffer()
     {
         var small = new byte[40];
@@ -103,5 +119,14 @@ public sealed class StunBadInputTests
         Assert.False(writer.TryComplete(out _));
         var tooShort = new StunWriter(new byte[10], StunMethod.Binding, StunClass.Request, StunRfcVectorTests.TransactionId);
         Assert.False(tooShort.TryComplete(out _));
+    }
+}
+
+internal static class ArrayExtensions
+{
+    public static byte[] Also(this byte[] bytes, Action<byte[]> change)
+    {
+        change(bytes);
+        return bytes;
     }
 }
