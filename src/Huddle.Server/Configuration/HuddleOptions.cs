@@ -11,6 +11,21 @@ public sealed class HuddleOptions
     [Range(1, 16)]
     public int MeshCapacity { get; set; } = 4;
 
+    /// <summary>
+    /// How rooms carry media: <c>mesh</c> (peer to peer, the server only relays signaling) or <c>sfu</c>
+    /// (everyone sends once to the server, which forwards).
+    /// </summary>
+    [RegularExpression("^(mesh|sfu)$")]
+    public string RoomMode { get; set; } = "mesh";
+
+    /// <summary>Participants an SFU room holds.</summary>
+    [Range(2, 1000)]
+    public int SfuCapacity { get; set; } = 50;
+
+    /// <summary>Chat messages an SFU room keeps for late joiners.</summary>
+    [Range(0, 1000)]
+    public int ChatHistory { get; set; } = 50;
+
     /// <summary>Largest signaling message accepted, in bytes.</summary>
     [Range(1024, 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 64 * 1024;

@@ -7,6 +7,9 @@ internal interface IMessageSink
 {
     /// <summary>Queues one serialized message; never blocks. False when the sink is closed or overflowing.</summary>
     bool TrySend(byte[] utf8Json);
+
+    /// <summary>Ends the connection (the participant's media is gone, so is the participant).</summary>
+    void Disconnect(string reason);
 }
 
 /// <summary>One person in one room.</summary>
@@ -20,4 +23,7 @@ internal sealed class Participant(string id, string name, MediaState media, IMes
     public MediaState Media { get; set; } = media;
 
     public ParticipantInfo Info => new(Id, Name, Media);
+
+    /// <summary>This participant's media on the SFU, in SFU rooms.</summary>
+    public Huddle.Sfu.SfuPeer? Peer { get; set; }
 }

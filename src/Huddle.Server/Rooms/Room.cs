@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Huddle.Server.Signaling;
+using Huddle.Sfu;
 
 namespace Huddle.Server.Rooms;
 
@@ -8,13 +9,18 @@ namespace Huddle.Server.Rooms;
 /// lock, so each participant sees joins and leaves in one consistent order and never misses a leave
 /// of someone it was told about.
 /// </summary>
-internal sealed class Room(string name, int capacity)
+internal sealed class Room(string name, int capacity, Router? router = null, int chatHistory = 0)
 {
     private readonly List<Participant> _members = [];
+    private readonly Queue<ChatMessage> _chat = new();
 
     public string Name { get; } = name;
     public int Capacity { get; } = capacity;
-    public string Mode => "mesh";
+
+    /// <summary><c>sfu</c> when the room's media goes through the server's <see cref="Router"/>, else <c>mesh</c>.</summary>
+    public string Mode => Router is null ? "mesh" : "sfu";
+
+    public Router? Router { get; } = router;
 
     /// <summary>Set when the last member left and the room was dropped from the registry.</summary>
     public bool Closed { get; private set; }
@@ -43,6 +49,12 @@ internal sealed class Room(string name, int capacity)
         // The newcomer's `joined` goes out before anyone else can notify it of a later change.
         newcomer.Sink.TrySend(joinedMessage(this, newcomer, others));
         BroadcastLocked(Serialize(new ParticipantJoinedMessage(newcomer.Info), SignalingJson.Default.ParticipantJoinedMessage), except: newcomer);
+        if (Router is not null)
+        {
+            if (_chat.Count > 0) newcomer.Sink.TrySend(Serialize(new ChatHistoryMessage([.. _chat]), SignalingJson.Default.ChatHistoryMessage));
+            // Subscribes the newcomer to everything already published; its subscribe offer follows `joined`.
+            newcomer.Peer = Router.AddPeer(newcomer.Id, new PeerSignals(newcomer));
+        }
         return JoinOutcome.Joined;
     }
 
@@ -50,10 +62,13 @@ internal sealed class Room(string name, int capacity)
     internal bool RemoveLocked(Participant participant)
     {
         if (!_members.Remove(participant)) return false;
+        Router?.RemovePeer(participant.Id);
+        participant.Peer = null;
         BroadcastLocked(Serialize(new ParticipantLeftMessage(participant.Id), SignalingJson.Default.ParticipantLeftMessage), except: null);
         if (_members.Count == 0)
         {
             Closed = true;
+            Router?.Dispose();
             return true;
         }
         return false;
@@ -67,6 +82,37 @@ internal sealed class Room(string name, int capacity)
             participant.Media = media;
             BroadcastLocked(Serialize(new MediaMessage(participant.Id, media.Audio, media.Video), SignalingJson.Default.MediaMessage), except: participant);
         }
+    }
+
+    /// <summary>
+    /// SFU rooms: a chat message goes through the server to everyone else, and the last
+    /// <c>chatHistory</c> messages are kept for people who join later.
+    /// </summary>
+    public void Chat(Participant sender, string text)
+    {
+        var message = new ChatMessage(sender.Id, sender.Name, text, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        lock (Gate)
+        {
+            if (!_members.Contains(sender)) return;
+            if (chatHistory > 0)
+            {
+                _chat.Enqueue(message);
+                while (_chat.Count > chatHistory) _chat.Dequeue();
+            }
+            BroadcastLocked(Serialize(message, SignalingJson.Default.ChatMessage), except: sender);
+        }
+    }
+
+    /// <summary>Carries an SFU peer's subscribe offers to its browser; a failed transport ends the participant.</summary>
+    private sealed class PeerSignals(Participant participant) : ISfuPeerListener
+    {
+        public void OnSubscribeOffer(SfuPeer peer, string sdp, IReadOnlyList<SubscribedTrack> tracks)
+        {
+            var message = new SubscribeMessage(sdp, [.. tracks.Select(t => new SubscribeTrack(t.Mid, t.ParticipantId, t.Kind))]);
+            participant.Sink.TrySend(Serialize(message, SignalingJson.Default.SubscribeMessage));
+        }
+
+        public void OnTransportFailed(SfuPeer peer, string reason) => participant.Sink.Disconnect("media connection lost");
     }
 
     private void BroadcastLocked(byte[] message, Participant? except)

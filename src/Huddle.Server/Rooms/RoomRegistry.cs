@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using Huddle.Server.Configuration;
+using Huddle.Server.Media;
+using Huddle.Sfu;
 using Huddle.Server.Signaling;
 using Microsoft.Extensions.Options;
 
 namespace Huddle.Server.Rooms;
 
 /// <summary>All rooms of this server. Rooms are created on first join and removed when empty.</summary>
-internal sealed class RoomRegistry(IOptions<HuddleOptions> options, ILogger<RoomRegistry> logger)
+internal sealed class RoomRegistry(IOptions<HuddleOptions> options, MediaHost media, ILogger<RoomRegistry> logger)
 {
     private readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     private readonly HuddleOptions _options = options.Value;
@@ -20,7 +22,7 @@ internal sealed class RoomRegistry(IOptions<HuddleOptions> options, ILogger<Room
     {
         while (true)
         {
-            Room room = _rooms.GetOrAdd(roomName, static (n, cap) => new Room(n, cap), _options.MeshCapacity);
+            Room room = _rooms.GetOrAdd(roomName, NewRoom);
             lock (room.Gate)
             {
                 switch (room.AddLocked(participant, joinedMessage))
@@ -36,6 +38,10 @@ internal sealed class RoomRegistry(IOptions<HuddleOptions> options, ILogger<Room
             }
         }
     }
+
+    private Room NewRoom(string name) => _options.RoomMode == "sfu"
+        ? new Room(name, _options.SfuCapacity, new Router(name, media.Socket, media.Dtls, () => media.Candidates), _options.ChatHistory)
+        : new Room(name, _options.MeshCapacity);
 
     public void Leave(Room room, Participant participant)
     {

@@ -26,6 +26,12 @@ internal sealed record CandidateRequest(string? To, IceCandidate? Candidate);
 
 internal sealed record MediaRequest(bool? Audio, bool? Video);
 
+/// <summary>SFU rooms: the client's offer for its publish connection, or its answer for the subscribe one.</summary>
+internal sealed record SdpRequest(string? Sdp);
+
+/// <summary>SFU rooms: a chat message for everyone in the room, relayed by the server.</summary>
+internal sealed record ChatRequest(string? Text);
+
 // Server → client.
 
 internal sealed record JoinedMessage(
@@ -57,6 +63,28 @@ internal sealed record MediaMessage(string Id, bool Audio, bool Video)
     [JsonPropertyOrder(-1)] public string Type => "media";
 }
 
+internal sealed record PublishAnswerMessage(string Sdp)
+{
+    [JsonPropertyOrder(-1)] public string Type => "publish-answer";
+}
+
+internal sealed record SubscribeTrack(string Mid, string Participant, string Kind);
+
+internal sealed record SubscribeMessage(string Sdp, SubscribeTrack[] Tracks)
+{
+    [JsonPropertyOrder(-1)] public string Type => "subscribe";
+}
+
+internal sealed record ChatMessage(string From, string Name, string Text, long Ts)
+{
+    [JsonPropertyOrder(-1)] public string Type => "chat";
+}
+
+internal sealed record ChatHistoryMessage(ChatMessage[] Messages)
+{
+    [JsonPropertyOrder(-1)] public string Type => "chat-history";
+}
+
 internal sealed record ErrorMessage(string Code, string Message)
 {
     [JsonPropertyOrder(-1)] public string Type => "error";
@@ -84,6 +112,12 @@ internal sealed record PongMessage
 [JsonSerializable(typeof(MediaMessage))]
 [JsonSerializable(typeof(ErrorMessage))]
 [JsonSerializable(typeof(PongMessage))]
+[JsonSerializable(typeof(SdpRequest))]
+[JsonSerializable(typeof(ChatRequest))]
+[JsonSerializable(typeof(PublishAnswerMessage))]
+[JsonSerializable(typeof(SubscribeMessage))]
+[JsonSerializable(typeof(ChatMessage))]
+[JsonSerializable(typeof(ChatHistoryMessage))]
 internal sealed partial class SignalingJson : JsonSerializerContext;
 
 /// <summary>Machine-readable error codes of docs/protocol.md.</summary>
@@ -100,4 +134,6 @@ internal static class ErrorCodes
     public const string InvalidName = "invalid-name";
     public const string UnknownParticipant = "unknown-participant";
     public const string UnsupportedProtocol = "unsupported-protocol";
+    public const string WrongMode = "wrong-mode";
+    public const string NegotiationFailed = "negotiation-failed";
 }

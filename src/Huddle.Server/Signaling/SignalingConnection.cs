@@ -45,6 +45,8 @@ internal sealed class SignalingConnection : IMessageSink
         return false;
     }
 
+    public void Disconnect(string reason) => Close(WebSocketCloseStatus.PolicyViolation, reason.Length > 100 ? reason[..100] : reason);
+
     /// <summary>Queues a last message (if any) and closes the socket once it is sent.</summary>
     public void Close(WebSocketCloseStatus status, string reason)
     {

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Huddle.Server.Configuration;
 using Huddle.Server.Rooms;
+using Huddle.Sfu;
 
 namespace Huddle.Server.Signaling;
 
@@ -16,6 +17,7 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
     private const int MaxSdpLength = 60_000;
     private const int MaxCandidateLength = 1_024;
     private const int MaxMidLength = 64;
+    private const int MaxChatLength = 2000;
 
     private Room? _room;
     private Participant? _self;
@@ -48,6 +50,9 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
                 case "answer": OnDescription(type, JsonSerializer.Deserialize(utf8, SignalingJson.Default.DescriptionRequest)); break;
                 case "candidate": OnCandidate(JsonSerializer.Deserialize(utf8, SignalingJson.Default.CandidateRequest)); break;
                 case "media": OnMedia(JsonSerializer.Deserialize(utf8, SignalingJson.Default.MediaRequest)); break;
+                case "publish": OnPublish(JsonSerializer.Deserialize(utf8, SignalingJson.Default.SdpRequest)); break;
+                case "subscribe-answer": OnSubscribeAnswer(JsonSerializer.Deserialize(utf8, SignalingJson.Default.SdpRequest)); break;
+                case "chat": OnChat(JsonSerializer.Deserialize(utf8, SignalingJson.Default.ChatRequest)); break;
                 case "leave": OnLeave(); break;
                 case "ping": Send(new PongMessage(), SignalingJson.Default.PongMessage); break;
                 default: SendError(ErrorCodes.UnknownType, $"Unknown message type \"{Truncate(type, 32)}\"."); break;
@@ -91,7 +96,8 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
         Room? joined = rooms.Join(room, self, JoinedFor);
         if (joined is null)
         {
-            SendError(ErrorCodes.RoomFull, $"This room is full ({options.MeshCapacity} of {options.MeshCapacity}).");
+            int capacity = options.RoomMode == "sfu" ? options.SfuCapacity : options.MeshCapacity;
+            SendError(ErrorCodes.RoomFull, $"This room is full ({capacity} of {capacity}).");
             return;
         }
         _room = joined;
@@ -145,6 +151,60 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
             return;
         }
         _room!.UpdateMedia(_self!, new MediaState(audio, video));
+    }
+
+    /// <summary>SFU rooms: the client's offer for the connection it sends its camera and microphone on.</summary>
+    private void OnPublish(SdpRequest? request)
+    {
+        if (RequirePeer("publish") is not { } peer) return;
+        if (request?.Sdp is not { Length: > 0 } sdp) { SendError(ErrorCodes.BadRequest, "publish needs an \"sdp\" string."); return; }
+        if (sdp.Length > MaxSdpLength) { SendError(ErrorCodes.BadRequest, "The session description is too long."); return; }
+        try
+        {
+            Send(new PublishAnswerMessage(peer.Publish(sdp)), SignalingJson.Default.PublishAnswerMessage);
+        }
+        catch (Exception e) when (e is SfuNegotiationException or ArgumentException or FormatException)
+        {
+            SendError(ErrorCodes.NegotiationFailed, e.Message);
+        }
+    }
+
+    /// <summary>SFU rooms: the client's answer to our latest offer of everyone else's tracks.</summary>
+    private void OnSubscribeAnswer(SdpRequest? request)
+    {
+        if (RequirePeer("subscribe-answer") is not { } peer) return;
+        if (request?.Sdp is not { Length: > 0 } sdp) { SendError(ErrorCodes.BadRequest, "subscribe-answer needs an \"sdp\" string."); return; }
+        if (sdp.Length > MaxSdpLength) { SendError(ErrorCodes.BadRequest, "The session description is too long."); return; }
+        try
+        {
+            peer.OnSubscribeAnswer(sdp);
+        }
+        catch (Exception e) when (e is SfuNegotiationException or ArgumentException or FormatException)
+        {
+            SendError(ErrorCodes.NegotiationFailed, e.Message);
+        }
+    }
+
+    /// <summary>SFU rooms: chat goes through the server (mesh rooms chat over data channels).</summary>
+    private void OnChat(ChatRequest? request)
+    {
+        if (!RequireJoined()) return;
+        if (_room!.Router is null) { SendError(ErrorCodes.WrongMode, "In mesh rooms chat goes peer to peer."); return; }
+        string? text = request?.Text;
+        if (text is null || text.Length > MaxChatLength || string.IsNullOrWhiteSpace(text))
+        {
+            SendError(ErrorCodes.BadRequest, $"chat needs a \"text\" of 1 to {MaxChatLength} characters.");
+            return;
+        }
+        _room.Chat(_self!, text);
+    }
+
+    private SfuPeer? RequirePeer(string type)
+    {
+        if (!RequireJoined()) return null;
+        if (_self!.Peer is { } peer) return peer;
+        SendError(ErrorCodes.WrongMode, $"{type} is for SFU rooms; this room is peer to peer.");
+        return null;
     }
 
     private void OnLeave(bool quiet = false)

@@ -40,11 +40,15 @@ public sealed class Participant(string name, IBrowserContext context, IPage page
             async name => {
               const call = window.huddle.call;
               const peer = [...call.participants.values()].find(p => p.name === name);
-              const pc = peer && call.peerConnections.get(peer.id);
+              // Mesh: the connection to that person. SFU: the subscribe connection's m-sections that carry them.
+              const sfu = call.transport && call.transport.kind === 'sfu' ? call.transport : null;
+              const pc = sfu ? sfu.subscriber : peer && call.peerConnections.get(peer.id);
+              const mids = sfu && peer ? new Set([...sfu.midOwners].filter(([, owner]) => owner === peer.id).map(([mid]) => mid)) : null;
               const result = { framesDecoded: 0, videoPackets: 0, audioPackets: 0, audioEnergy: 0 };
-              if (!pc) return result;
+              if (!pc || !peer) return result;
               (await pc.getStats()).forEach(s => {
                 if (s.type !== 'inbound-rtp') return;
+                if (mids && !mids.has(s.mid)) return;
                 if (s.kind === 'video') { result.framesDecoded += s.framesDecoded ?? 0; result.videoPackets += s.packetsReceived ?? 0; }
                 if (s.kind === 'audio') { result.audioPackets += s.packetsReceived ?? 0; result.audioEnergy += s.totalAudioEnergy ?? 0; }
               });

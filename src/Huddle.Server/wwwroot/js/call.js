@@ -174,6 +174,27 @@ export class Call extends EventTarget {
       case 'candidate':
         if (typeof message.from === 'string' && this.participants.has(message.from)) this.transport?.handleSignal(message);
         break;
+      case 'publish-answer':
+      case 'subscribe':
+        this.transport?.handleSignal(message);
+        break;
+      case 'chat': {
+        // SFU rooms: chat through the server. The name comes from our participant list.
+        const sender = typeof message.from === 'string' ? this.participants.get(message.from) : undefined;
+        if (!sender || typeof message.text !== 'string') return;
+        const ts = typeof message.ts === 'number' ? message.ts : Date.now();
+        this.#emit('chat', /** @type {ChatMessage} */ ({ from: sender.id, name: sender.name, text: message.text.slice(0, CHAT_MAX), ts }));
+        break;
+      }
+      case 'chat-history': {
+        const messages = Array.isArray(message.messages) ? message.messages : [];
+        for (const m of messages) {
+          if (!m || typeof m.text !== 'string' || typeof m.name !== 'string') continue;
+          const ts = typeof m.ts === 'number' ? m.ts : Date.now();
+          this.#emit('chat', /** @type {ChatMessage} */ ({ from: String(m.from ?? ''), name: m.name, text: m.text.slice(0, CHAT_MAX), ts }));
+        }
+        break;
+      }
       case 'media': {
         const p = typeof message.id === 'string' ? this.participants.get(message.id) : undefined;
         if (!p) return;

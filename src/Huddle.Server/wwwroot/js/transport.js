@@ -6,6 +6,7 @@
  * DOM-free.
  */
 import { MeshTransport } from './mesh.js';
+import { SfuTransport } from './sfu.js';
 
 /** @typedef {import('./signaling.js').Message} Message */
 /** @typedef {{ stream: MediaStream, audio: MediaStreamTrack | null, video: MediaStreamTrack | null }} LocalTracks */
@@ -46,7 +47,7 @@ import { MeshTransport } from './mesh.js';
  * - `audioLevel(id)`: how loud `id` is right now, 0..1 (0 when unknown).
  */
 
-export const TRANSPORT_MODES = ['mesh'];
+export const TRANSPORT_MODES = ['mesh', 'sfu'];
 
 /**
  * @param {string} mode `joined.mode`
@@ -57,6 +58,8 @@ export function createTransport(mode, options) {
   switch (mode) {
     case 'mesh':
       return new MeshTransport(options);
+    case 'sfu':
+      return new SfuTransport(options);
     default:
       return null;
   }

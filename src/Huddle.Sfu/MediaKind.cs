@@ -1,0 +1,7 @@
+namespace Huddle.Sfu;
+
+public enum MediaKind
+{
+    Audio,
+    Video,
+}

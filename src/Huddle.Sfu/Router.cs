@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using Huddle.Media.Dtls;
+using Huddle.Media.Sdp;
+using Huddle.Media.Udp;
+
+namespace Huddle.Sfu;
+
+/// <summary>
+/// The media side of one SFU room: its peers, and who receives whose tracks. Every peer is subscribed
+/// to every other peer's producers. Control calls (join, leave, publish) come from signaling threads;
+/// media flows on the socket's receive thread through <see cref="Producer"/> and <see cref="Consumer"/>.
+/// </summary>
+public sealed class Router : IDisposable
+{
+    /// <summary>Payload types of the subscribe offers; consumers rewrite to these.</summary>
+    public const byte OpusPayloadType = 111;
+    public const byte Vp8PayloadType = 96;
+
+    internal static readonly SdpCodec OpusCodec = WebRtcCodecs.Opus(OpusPayloadType) with { RtcpFeedback = [] };
+    internal static readonly SdpCodec Vp8Codec = WebRtcCodecs.Vp8(Vp8PayloadType) with
+    {
+        RtcpFeedback = [RtcpFeedbackTypes.NackPli, RtcpFeedbackTypes.CcmFir],
+    };
+
+    private readonly ConcurrentDictionary<string, SfuPeer> _peers = new(StringComparer.Ordinal);
+    private readonly Func<IReadOnlyList<IPEndPoint>> _candidates;
+    private readonly HashSet<uint> _ssrcs = [];
+
+    public Router(string name, UdpMediaSocket socket, DtlsContext dtls, Func<IReadOnlyList<IPEndPoint>> candidates)
+    {
+        Name = name;
+        Socket = socket;
+        Dtls = dtls;
+        _candidates = candidates;
+    }
+
+    public string Name { get; }
+
+    internal UdpMediaSocket Socket { get; }
+
+    internal DtlsContext Dtls { get; }
+
+    public IReadOnlyCollection<SfuPeer> Peers => [.. _peers.Values];
+
+    /// <summary>Adds a peer and subscribes it to everything already published.</summary>
+    public SfuPeer AddPeer(string id, ISfuPeerListener listener)
+    {
+        var peer = new SfuPeer(this, id, listener);
+        if (!_peers.TryAdd(id, peer))
+        {
+            peer.Dispose();
+            throw new InvalidOperationException($"peer {id} is already in the router");
+        }
+        foreach (SfuPeer other in _peers.Values)
+        {
+            if (ReferenceEquals(other, peer)) continue;
+            foreach (Producer producer in other.Producers) peer.Subscribe(producer);
+        }
+        return peer;
+    }
+
+    /// <summary>Removes the peer: its producers stop, everyone else's subscription to them ends.</summary>
+    public void RemovePeer(string id)
+    {
+        if (!_peers.TryRemove(id, out SfuPeer? peer)) return;
+        peer.CloseProducers();
+        foreach (SfuPeer other in _peers.Values) other.Unsubscribe(peer);
+        peer.Dispose();
+    }
+
+    public SfuPeer? Find(string id) => _peers.TryGetValue(id, out SfuPeer? peer) ? peer : null;
+
+    internal void OnProducerAdded(Producer producer)
+    {
+        foreach (SfuPeer other in _peers.Values)
+        {
+            if (!ReferenceEquals(other, producer.Owner)) other.Subscribe(producer);
+        }
+    }
+
+    internal IReadOnlyList<SdpCandidate> Candidates()
+    {
+        int foundation = 1;
+        return [.. _candidates().Select(c => SdpCandidate.Host(c.Address.ToString(), c.Port,
+            SdpCandidate.ComputePriority(126, 65535 - foundation, 1), (foundation++).ToString(System.Globalization.CultureInfo.InvariantCulture)))];
+    }
+
+    /// <summary>A random SSRC not used by any consumer of this router.</summary>
+    internal uint NewSsrc()
+    {
+        lock (_ssrcs)
+        {
+            while (true)
+            {
+                uint ssrc = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
+                if (ssrc != 0 && _ssrcs.Add(ssrc)) return ssrc;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (string id in _peers.Keys) RemovePeer(id);
+    }
+}

@@ -1,0 +1,350 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography;
+using Huddle.Media.Dtls;
+using Huddle.Media.Rtcp;
+using Huddle.Media.Rtp;
+using Huddle.Media.Sdp;
+using Huddle.Media.Transport;
+
+namespace Huddle.Sfu;
+
+/// <summary>A remote track as the subscribe offer describes it to the client.</summary>
+public sealed record SubscribedTrack(string Mid, string ParticipantId, string Kind);
+
+/// <summary>What an <see cref="SfuPeer"/> asks its signaling connection to deliver.</summary>
+public interface ISfuPeerListener
+{
+    /// <summary>A new offer for the subscribe connection, with which participant each m-section carries.</summary>
+    void OnSubscribeOffer(SfuPeer peer, string sdp, IReadOnlyList<SubscribedTrack> tracks);
+
+    /// <summary>A transport failed or the peer's consent ran out: the participant is gone.</summary>
+    void OnTransportFailed(SfuPeer peer, string reason);
+}
+
+/// <summary>Raised for a description the SFU cannot use; the message is for the person.</summary>
+public sealed class SfuNegotiationException(string message) : Exception(message);
+
+/// <summary>
+/// One participant on the SFU: at most two transports whatever the room size, one to publish (the
+/// client offers, we answer) and one to subscribe (we offer every other participant's tracks, the
+/// client answers), as mediasoup and LiveKit do.
+/// </summary>
+public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
+{
+    private readonly Router _router;
+    private readonly ISfuPeerListener _listener;
+    private readonly object _negotiation = new();
+    private readonly List<Slot> _slots = [];
+    private readonly Dictionary<uint, Producer> _producersBySsrc = [];
+    private Producer[] _producers = [];
+    private bool _offerOutstanding;
+    private bool _renegotiate;
+    private bool _subscribeStarted;
+    private ulong _subscribeVersion;
+    private ulong _publishVersion;
+    private string? _publishRemoteUfrag;
+    private SdpFingerprint? _publishRemoteFingerprint;
+    private Slot[] _slotsBySsrc = [];
+
+    /// <summary>A numbered m-section of the subscribe connection; a removed consumer leaves it inactive.</summary>
+    private sealed class Slot(string mid, MediaKind kind)
+    {
+        public string Mid { get; } = mid;
+        public MediaKind Kind { get; } = kind;
+        public Consumer? Consumer;
+    }
+
+    internal SfuPeer(Router router, string id, ISfuPeerListener listener)
+    {
+        _router = router;
+        _listener = listener;
+        Id = id;
+        ReportSsrc = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4)) | 1;
+        PublishTransport = new WebRtcTransport(router.Socket, router.Dtls, DtlsRole.Server, this);
+        SubscribeTransport = new WebRtcTransport(router.Socket, router.Dtls, DtlsRole.Server, this);
+    }
+
+    public string Id { get; }
+
+    /// <summary>The SSRC our RTCP (PLI, reports) carries as sender on this peer's transports.</summary>
+    public uint ReportSsrc { get; }
+
+    public WebRtcTransport PublishTransport { get; }
+
+    public WebRtcTransport SubscribeTransport { get; }
+
+    public IReadOnlyList<Producer> Producers => Volatile.Read(ref _producers);
+
+    /// <summary>Consumers this peer receives, in slot order.</summary>
+    public IReadOnlyList<Consumer> Consumers
+    {
+        get
+        {
+            lock (_negotiation) return [.. _slots.Select(s => s.Consumer).OfType<Consumer>()];
+        }
+    }
+
+    /// <summary>
+    /// Answers the client's publish offer (audio and video it sends, sendonly). The tracks it announces
+    /// become producers, and every other peer is offered them.
+    /// </summary>
+    public string Publish(string offerSdp)
+    {
+        if (!SessionDescription.TryParse(offerSdp, out SessionDescription? offer, out string? error) || offer is null)
+            throw new SfuNegotiationException($"The publish offer is not valid SDP: {error}");
+        var media = offer.Media.Where(m => m.Kind is SdpMediaKind.Audio or SdpMediaKind.Video && !m.IsRejected).ToList();
+        if (media.Count == 0) throw new SfuNegotiationException("The publish offer has no audio or video.");
+        string? ufrag = offer.IceUfragFor(media[0]);
+        SdpFingerprint? fingerprint = offer.FingerprintsFor(media[0]).FirstOrDefault(f => f.IsSupportedHash);
+        if (ufrag is null || fingerprint is null) throw new SfuNegotiationException("The publish offer lacks ICE credentials or a fingerprint.");
+        if (_publishRemoteUfrag is not null && (_publishRemoteUfrag != ufrag || !fingerprint.Equals(_publishRemoteFingerprint)))
+            throw new SfuNegotiationException("Changing ICE credentials or certificate on the publish connection is not supported.");
+
+        var options = new AnswerOptions
+        {
+            IceUfrag = PublishTransport.LocalIce.Ufrag,
+            IcePwd = PublishTransport.LocalIce.Password,
+            Fingerprint = PublishTransport.LocalFingerprint,
+            Candidates = _router.Candidates(),
+            Codecs = new CodecPolicy { H264 = false, Vp9 = false, Av1 = false },
+            HeaderExtensions = [RtpHeaderExtensionUris.Mid, RtpHeaderExtensionUris.AudioLevel],
+            RtcpFeedback = [RtcpFeedbackTypes.Nack, RtcpFeedbackTypes.NackPli, RtcpFeedbackTypes.CcmFir],
+            SessionVersion = ++_publishVersion,
+            ChooseMedia = _ => MediaAnswerChoice.Receive,
+        };
+        SessionDescription answer = SdpAnswerBuilder.Build(offer, options);
+        if (_publishRemoteUfrag is null)
+        {
+            _publishRemoteUfrag = ufrag;
+            _publishRemoteFingerprint = fingerprint;
+            PublishTransport.Start(ufrag, fingerprint);
+        }
+        UpdateProducers(offer, answer);
+        return answer.Write();
+    }
+
+    /// <summary>Applies the client's answer to our last subscribe offer.</summary>
+    public void OnSubscribeAnswer(string answerSdp)
+    {
+        if (!SessionDescription.TryParse(answerSdp, out SessionDescription? answer, out string? error) || answer is null)
+            throw new SfuNegotiationException($"The subscribe answer is not valid SDP: {error}");
+        List<Consumer> started = [];
+        lock (_negotiation)
+        {
+            if (!_offerOutstanding) throw new SfuNegotiationException("No subscribe offer is waiting for an answer.");
+            SdpMediaSection? first = answer.Media.FirstOrDefault(m => !m.IsRejected);
+            if (first is not null && !_subscribeStarted)
+            {
+                string? ufrag = answer.IceUfragFor(first);
+                SdpFingerprint? fingerprint = answer.FingerprintsFor(first).FirstOrDefault(f => f.IsSupportedHash);
+                if (ufrag is null || fingerprint is null) throw new SfuNegotiationException("The subscribe answer lacks ICE credentials or a fingerprint.");
+                if (answer.SetupFor(first) is SdpSetup.Passive) throw new SfuNegotiationException("The subscribe answer must take the DTLS client role (a=setup:active).");
+                SubscribeTransport.Start(ufrag, fingerprint);
+                _subscribeStarted = true;
+            }
+            foreach (Slot slot in _slots)
+            {
+                if (slot.Consumer is { Active: false, Closed: false } consumer && answer.FindMedia(slot.Mid) is { IsRejected: false })
+                {
+                    consumer.Active = true;
+                    started.Add(consumer);
+                }
+            }
+            _offerOutstanding = false;
+        }
+        // A new subscriber needs a keyframe to start decoding.
+        long now = Environment.TickCount64;
+        foreach (Consumer consumer in started) consumer.Producer.RequestKeyFrame(now);
+        if (TakeRenegotiation()) Negotiate();
+    }
+
+    /// <summary>Subscribes this peer to <paramref name="producer"/> (another peer's track).</summary>
+    internal void Subscribe(Producer producer)
+    {
+        lock (_negotiation)
+        {
+            if (_slots.Any(s => s.Consumer?.Producer == producer)) return;
+            string mid = _slots.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            uint ssrc = _router.NewSsrc();
+            byte payloadType = producer.Kind == MediaKind.Audio ? Router.OpusPayloadType : Router.Vp8PayloadType;
+            var consumer = new Consumer(producer, this, mid, ssrc, payloadType);
+            _slots.Add(new Slot(mid, producer.Kind) { Consumer = consumer });
+            RebuildSsrcIndex();
+            producer.AddConsumer(consumer);
+        }
+        Negotiate();
+    }
+
+    /// <summary>Stops receiving every track of <paramref name="publisher"/>.</summary>
+    internal void Unsubscribe(SfuPeer publisher)
+    {
+        bool changed = false;
+        lock (_negotiation)
+        {
+            foreach (Slot slot in _slots)
+            {
+                if (slot.Consumer is { } consumer && ReferenceEquals(consumer.Producer.Owner, publisher))
+                {
+                    consumer.Close();
+                    consumer.Producer.RemoveConsumer(consumer);
+                    slot.Consumer = null;
+                    changed = true;
+                }
+            }
+            if (changed) RebuildSsrcIndex();
+        }
+        if (changed) Negotiate();
+    }
+
+    /// <summary>Sends a new subscribe offer, or remembers to once the outstanding one is answered.</summary>
+    internal void Negotiate()
+    {
+        string sdp;
+        List<SubscribedTrack> tracks;
+        lock (_negotiation)
+        {
+            if (_offerOutstanding)
+            {
+                _renegotiate = true;
+                return;
+            }
+            if (_slots.Count == 0) return;
+            var media = new List<OfferMediaOptions>();
+            tracks = [];
+            foreach (Slot slot in _slots)
+            {
+                Consumer? consumer = slot.Consumer;
+                SdpMediaKind kind = slot.Kind == MediaKind.Audio ? SdpMediaKind.Audio : SdpMediaKind.Video;
+                SdpCodec codec = slot.Kind == MediaKind.Audio ? Router.OpusCodec : Router.Vp8Codec;
+                media.Add(new OfferMediaOptions
+                {
+                    Mid = slot.Mid,
+                    Kind = kind,
+                    Codecs = [codec],
+                    // A slot whose track ended stays in the BUNDLE group as inactive: rejecting a section
+                    // (port 0) could take the BUNDLE tag away and with it the transport.
+                    Direction = consumer is null ? SdpDirection.Inactive : SdpDirection.SendOnly,
+                    Stream = consumer is null ? null : new SdpSendStream(consumer.Ssrc, $"huddle-{consumer.Producer.Owner.Id}",
+                        consumer.Producer.Owner.Id, $"{consumer.Producer.Owner.Id}-{consumer.Producer.TrackId}"),
+                });
+                if (consumer is not null) tracks.Add(new SubscribedTrack(slot.Mid, consumer.Producer.Owner.Id, slot.Kind == MediaKind.Audio ? "audio" : "video"));
+            }
+            var offer = SdpOfferBuilder.Build(new OfferOptions
+            {
+                IceUfrag = SubscribeTransport.LocalIce.Ufrag,
+                IcePwd = SubscribeTransport.LocalIce.Password,
+                Fingerprint = SubscribeTransport.LocalFingerprint,
+                Candidates = _router.Candidates(),
+                Media = media,
+                SessionVersion = ++_subscribeVersion,
+            });
+            sdp = offer.Write();
+            _offerOutstanding = true;
+            _renegotiate = false;
+        }
+        _listener.OnSubscribeOffer(this, sdp, tracks);
+    }
+
+    private bool TakeRenegotiation()
+    {
+        lock (_negotiation)
+        {
+            bool again = _renegotiate;
+            _renegotiate = false;
+            return again;
+        }
+    }
+
+    private void RebuildSsrcIndex()
+    {
+        Volatile.Write(ref _slotsBySsrc, [.. _slots.Where(s => s.Consumer is not null)]);
+    }
+
+    private void UpdateProducers(SessionDescription offer, SessionDescription answer)
+    {
+        var added = new List<Producer>();
+        foreach (SdpMediaSection section in offer.Media)
+        {
+            if (section.Kind is not (SdpMediaKind.Audio or SdpMediaKind.Video) || section.IsRejected) continue;
+            if (!offer.DirectionFor(section).Sends()) continue;
+            SdpMediaSection? answered = section.Mid is null ? null : answer.FindMedia(section.Mid);
+            if (answered is null || answered.IsRejected) continue;
+            SdpSsrcGroup? fid = section.SsrcGroups.FirstOrDefault(g => g.Semantics == "FID" && g.Ssrcs.Count == 2);
+            uint? ssrc = fid?.Ssrcs[0] ?? (section.Ssrcs.Count > 0 ? section.Ssrcs[0].Ssrc : null);
+            if (ssrc is null) continue;
+            lock (_producersBySsrc)
+            {
+                if (_producersBySsrc.ContainsKey(ssrc.Value)) continue;
+                SdpCodec? codec = answered.Codecs.FirstOrDefault(c => !c.IsRtx);
+                if (codec is null) continue;
+                MediaKind kind = section.Kind == SdpMediaKind.Audio ? MediaKind.Audio : MediaKind.Video;
+                string trackId = section.Msids.FirstOrDefault()?.TrackId ?? section.Mid ?? kind.ToString();
+                var producer = new Producer(this, trackId, kind, ssrc.Value, fid?.Ssrcs[1], (byte)codec.PayloadType, codec.ClockRate);
+                _producersBySsrc[ssrc.Value] = producer;
+                Volatile.Write(ref _producers, [.. _producers, producer]);
+                added.Add(producer);
+            }
+        }
+        foreach (Producer producer in added) _router.OnProducerAdded(producer);
+    }
+
+    void IWebRtcTransportListener.OnStateChanged(WebRtcTransport transport, WebRtcTransportState state, string? reason)
+    {
+        if (state == WebRtcTransportState.Failed) _listener.OnTransportFailed(this, reason ?? "transport failed");
+    }
+
+    void IWebRtcTransportListener.OnRtp(WebRtcTransport transport, Span<byte> packet)
+    {
+        if (!ReferenceEquals(transport, PublishTransport)) return;
+        if (!RtpHeader.TryParse(packet, out RtpHeader header)) return;
+        Producer? producer;
+        lock (_producersBySsrc) _producersBySsrc.TryGetValue(header.Ssrc, out producer);
+        producer?.OnRtp(packet, header);
+    }
+
+    void IWebRtcTransportListener.OnRtcp(WebRtcTransport transport, Span<byte> packet)
+    {
+        if (!ReferenceEquals(transport, SubscribeTransport)) return;
+        // Keyframe requests from this subscriber go to the publisher of the stream they name.
+        foreach (RtcpPacket rtcp in new RtcpCompoundPacket(packet))
+        {
+            if (rtcp.PacketType != RtcpPacketType.PayloadFeedback || rtcp.Body.Length < 8) continue;
+            int format = rtcp.Count;
+            if (format is not (1 or 4)) continue; // PLI, FIR
+            uint mediaSsrc = format == 1
+                ? BinaryPrimitives.ReadUInt32BigEndian(rtcp.Body[4..])
+                : rtcp.Body.Length >= 12 ? BinaryPrimitives.ReadUInt32BigEndian(rtcp.Body[8..]) : 0;
+            foreach (Slot slot in Volatile.Read(ref _slotsBySsrc))
+            {
+                if (slot.Consumer is { } consumer && consumer.Ssrc == mediaSsrc) consumer.Producer.RequestKeyFrame(Environment.TickCount64);
+            }
+        }
+    }
+
+    internal IEnumerable<Producer> CloseProducers()
+    {
+        Producer[] producers = Interlocked.Exchange(ref _producers, []);
+        foreach (Producer producer in producers) producer.Close();
+        return producers;
+    }
+
+    public void Dispose()
+    {
+        lock (_negotiation)
+        {
+            foreach (Slot slot in _slots)
+            {
+                if (slot.Consumer is { } consumer)
+                {
+                    consumer.Close();
+                    consumer.Producer.RemoveConsumer(consumer);
+                    slot.Consumer = null;
+                }
+            }
+        }
+        CloseProducers();
+        PublishTransport.Dispose();
+        SubscribeTransport.Dispose();
+    }
+}

@@ -1,0 +1,68 @@
+using Huddle.Browser.Tests.Rig;
+using Microsoft.Playwright;
+
+namespace Huddle.Browser.Tests;
+
+/// <summary>A server in SFU mode: rooms beyond the mesh, every page with at most two connections.</summary>
+public sealed class SfuFixture : IAsyncLifetime
+{
+    public MeetingFixture Meeting { get; } = MeetingFixture.With("--Huddle:RoomMode=sfu");
+
+    public Task InitializeAsync() => Meeting.InitializeAsync();
+
+    public Task DisposeAsync() => Meeting.DisposeAsync();
+}
+
+public sealed class SfuTests(SfuFixture sfu) : IClassFixture<SfuFixture>
+{
+    private MeetingFixture Meeting => sfu.Meeting;
+
+    private static async Task AssertTwoConnectionsAtMostAsync(Participant person)
+    {
+        var shape = await person.Page.EvaluateAsync<int[]>(
+            "() => [window.huddle.call.peerConnections.size, window.huddle.call.transport?.kind === 'sfu' ? 1 : 0]");
+        Assert.True(shape[0] <= 2, $"{person.Name} holds {shape[0]} peer connections");
+        Assert.Equal(1, shape[1]);
+    }
+
+    [Fact]
+    public async Task Four_people_see_and_hear_each_other_through_the_server_with_two_connections_each()
+    {
+        string room = MeetingFixture.NewRoom("sfu");
+        string[] names = ["Ana", "Ben", "Cho"];
+        var people = new List<Participant>();
+        try
+        {
+            foreach (string name in names) people.Add(await Meeting.JoinAsync(room, name));
+            foreach (Participant person in people)
+            {
+                await person.WaitForRemoteTilesAsync(names.Length - 1);
+                foreach (string other in names.Where(n => n != person.Name)) await person.AssertReceivesAsync(other);
+                await AssertTwoConnectionsAtMostAsync(person);
+            }
+
+            // A late joiner decodes every remote video, and everyone receives the newcomer.
+            Participant dev = await Meeting.JoinAsync(room, "Dev");
+            people.Add(dev);
+            await dev.WaitForRemoteTilesAsync(3);
+            foreach (string other in names) await dev.AssertReceivesAsync(other);
+            foreach (Participant person in people.Take(3)) await person.AssertReceivesAsync("Dev");
+            await AssertTwoConnectionsAtMostAsync(dev);
+            foreach (Participant person in people) await person.ScreenshotAsync(nameof(Four_people_see_and_hear_each_other_through_the_server_with_two_connections_each));
+
+            // Someone leaves: the others lose the tile and keep receiving each other.
+            await people[0].DisposeAsync();
+            people.RemoveAt(0);
+            foreach (Participant person in people)
+            {
+                await Assertions.Expect(person.RemoteTile("Ana")).ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 15_000 });
+            }
+            await people[0].AssertReceivesAsync("Dev");
+            await people[2].AssertReceivesAsync("Ben");
+        }
+        finally
+        {
+            foreach (Participant person in people) await person.DisposeAsync();
+        }
+    }
+}
