@@ -65,4 +65,37 @@ public sealed class SfuTests(SfuFixture sfu) : IClassFixture<SfuFixture>
             foreach (Participant person in people) await person.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task Chat_goes_through_the_server_says_so_and_late_joiners_get_the_history()
+    {
+        string room = MeetingFixture.NewRoom("sfuchat");
+        await using Participant alice = await Meeting.JoinAsync(room, "Alice", "&video=0");
+        await using Participant bob = await Meeting.JoinAsync(room, "Bob", "&video=0");
+        await bob.WaitForRemoteTilesAsync(1);
+
+        const string hostile = "<b>bold</b><img src=x onerror=alert(1)> & hi";
+        await alice.Page.ClickAsync("#toggle-chat");
+        await Assertions.Expect(alice.Page.Locator(".chat-privacy")).ToContainTextAsync("Through the server");
+        await alice.Page.FillAsync("#chat-input", hostile);
+        await alice.Page.PressAsync("#chat-input", "Enter");
+
+        await bob.Page.ClickAsync("#toggle-chat");
+        ILocator received = bob.Page.Locator("#chat-log .chat-message").Last;
+        await received.WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+        Assert.Equal(hostile, await received.Locator(".chat-text").TextContentAsync());
+        Assert.Equal("Alice", await received.Locator(".chat-sender").TextContentAsync());
+        Assert.Equal("server", await received.GetAttributeAsync("data-via"));
+        Assert.Equal("via server", await received.Locator(".chat-via").TextContentAsync());
+        Assert.Equal(0, await bob.Page.Locator("#chat-log img, #chat-log b").CountAsync());
+
+        // Someone who comes later finds the conversation.
+        await using Participant carol = await Meeting.JoinAsync(room, "Carol", "&video=0");
+        await carol.Page.ClickAsync("#toggle-chat");
+        ILocator history = carol.Page.Locator("#chat-log .chat-message").Filter(new LocatorFilterOptions { HasText = "bold" });
+        await history.WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+        Assert.Equal(hostile, await history.Locator(".chat-text").TextContentAsync());
+        Assert.Equal("Alice", await history.Locator(".chat-sender").TextContentAsync());
+        await carol.ScreenshotAsync(nameof(Chat_goes_through_the_server_says_so_and_late_joiners_get_the_history));
+    }
 }

@@ -365,6 +365,7 @@ function startCall(room, name) {
   renderPeople();
 
   current.addEventListener('joined', () => {
+    chat.setVia(current.mode === 'sfu' ? 'server' : 'p2p');
     grid.sync([...current.participants.values()]);
     renderPeople();
   });
@@ -385,7 +386,7 @@ function startCall(room, name) {
   });
   current.addEventListener('chat', (e) => {
     const m = /** @type {CustomEvent<ChatMessage>} */ (e).detail;
-    chat.add({ name: m.name, text: m.text, ts: m.ts, self: m.from === null });
+    chat.add({ name: m.name, text: m.text, ts: m.ts, self: m.from === null, via: m.via });
   });
   current.addEventListener('local-changed', () => render());
   current.addEventListener('connection', (e) => {

@@ -24,7 +24,7 @@ import { createTransport } from './transport.js';
 /** @typedef {import('./transport.js').LocalTracks} LocalTracks */
 /** @typedef {{ audio: boolean, video: boolean }} MediaState */
 /** @typedef {{ id: string, name: string, media: MediaState }} Participant */
-/** @typedef {{ from: string | null, name: string, text: string, ts: number }} ChatMessage */
+/** @typedef {{ from: string | null, name: string, text: string, ts: number, via: 'p2p' | 'server' }} ChatMessage */
 /** @typedef {{ code: string, message: string, active: boolean, retryAt?: number }} Notice */
 /** @typedef {{ reason: 'left' | 'error', code?: string, message?: string }} ClosedDetail */
 
@@ -125,8 +125,13 @@ export class Call extends EventTarget {
     if (!clean.trim() || !this.transport) return false;
     const ts = Date.now();
     if (this.transport.sendChat(clean, ts) === 0) return false;
-    this.#emit('chat', /** @type {ChatMessage} */ ({ from: null, name: this.name, text: clean, ts }));
+    this.#emit('chat', /** @type {ChatMessage} */ ({ from: null, name: this.name, text: clean, ts, via: this.#via }));
     return true;
+  }
+
+  /** How chat travels in this room: peer to peer (mesh) or through the server (SFU). */
+  get #via() {
+    return this.mode === 'sfu' ? 'server' : 'p2p';
   }
 
   /** How loud a participant is right now, 0..1. @param {string} id */
@@ -183,7 +188,7 @@ export class Call extends EventTarget {
         const sender = typeof message.from === 'string' ? this.participants.get(message.from) : undefined;
         if (!sender || typeof message.text !== 'string') return;
         const ts = typeof message.ts === 'number' ? message.ts : Date.now();
-        this.#emit('chat', /** @type {ChatMessage} */ ({ from: sender.id, name: sender.name, text: message.text.slice(0, CHAT_MAX), ts }));
+        this.#emit('chat', /** @type {ChatMessage} */ ({ from: sender.id, name: sender.name, text: message.text.slice(0, CHAT_MAX), ts, via: this.#via }));
         break;
       }
       case 'chat-history': {
@@ -191,7 +196,7 @@ export class Call extends EventTarget {
         for (const m of messages) {
           if (!m || typeof m.text !== 'string' || typeof m.name !== 'string') continue;
           const ts = typeof m.ts === 'number' ? m.ts : Date.now();
-          this.#emit('chat', /** @type {ChatMessage} */ ({ from: String(m.from ?? ''), name: m.name, text: m.text.slice(0, CHAT_MAX), ts }));
+          this.#emit('chat', /** @type {ChatMessage} */ ({ from: String(m.from ?? ''), name: m.name, text: m.text.slice(0, CHAT_MAX), ts, via: this.#via }));
         }
         break;
       }
@@ -242,7 +247,7 @@ export class Call extends EventTarget {
       const { peerId, text, ts } = /** @type {CustomEvent<{ peerId: string, text: string, ts: number }>} */ (e).detail;
       const sender = this.participants.get(peerId);
       if (!sender) return; // The name comes from the participant list, never from the message.
-      this.#emit('chat', /** @type {ChatMessage} */ ({ from: peerId, name: sender.name, text, ts }));
+      this.#emit('chat', /** @type {ChatMessage} */ ({ from: peerId, name: sender.name, text, ts, via: this.#via }));
     });
     this.transport = transport;
     // The newcomer offers to everyone already present (docs/protocol.md). Start that before the

@@ -2,7 +2,7 @@
 /** The chat panel: log, composer, unread badge. Messages are rendered with textContent only. */
 import { el, clock } from './dom.js';
 
-/** @typedef {{ name: string, text: string, ts: number, self: boolean }} ChatEntry */
+/** @typedef {{ name: string, text: string, ts: number, self: boolean, via?: 'p2p' | 'server' }} ChatEntry */
 
 const MAX_ENTRIES = 500;
 
@@ -46,14 +46,35 @@ export class ChatPanel {
     }
   }
 
+  /**
+   * Says how messages travel in this room: straight between people (mesh) or through the server,
+   * which keeps recent ones for late joiners (SFU).
+   * @param {'p2p' | 'server'} via
+   */
+  setVia(via) {
+    this.parts.panel.dataset.via = via;
+    const label = this.parts.panel.querySelector('.chat-privacy');
+    if (label) {
+      label.textContent = via === 'server'
+        ? 'Through the server — kept for people who join later'
+        : 'Peer-to-peer — the server never sees it';
+    }
+  }
+
   /** @param {ChatEntry} entry */
   add(entry) {
     const item = el('li', entry.self ? 'chat-message self' : 'chat-message');
+    if (entry.via) item.dataset.via = entry.via;
     const meta = el('div', 'chat-meta');
     const sender = el('span', 'chat-sender', entry.self ? 'You' : entry.name);
     const time = el('time', 'chat-time', clock(entry.ts));
     time.dateTime = new Date(entry.ts).toISOString();
     meta.append(sender, time);
+    if (entry.via) {
+      const via = el('span', 'chat-via', entry.via === 'server' ? 'via server' : 'peer-to-peer');
+      via.title = entry.via === 'server' ? 'This message went through the Huddle server.' : 'This message went straight between browsers.';
+      meta.append(via);
+    }
     const text = el('p', 'chat-text', entry.text);
     item.append(meta, text);
     const log = this.parts.log;

@@ -1,0 +1,174 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Huddle.Media.Dtls;
+using Huddle.Media.Rtp;
+using Huddle.Media.Sdp;
+using Huddle.Media.Transport;
+
+namespace Huddle.Server.Tests.Rig;
+
+/// <summary>
+/// A participant of an SFU room made of our own stack: real signaling, a publish and a subscribe
+/// connection (ICE, DTLS, SRTP over loopback UDP), RTP whose payload names its sender.
+/// </summary>
+internal sealed class SfuBot : IAsyncDisposable
+{
+    private readonly TestClient _signal;
+    private readonly WebRtcClient _publish;
+    private readonly WebRtcClient _subscribe;
+    private readonly TaskCompletionSource<string> _publishAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _pump;
+    private bool _subscribeConnecting;
+    private ushort _seq;
+
+    /// <summary>Payload prefix → packets received with it, on the subscribe connection.</summary>
+    public ConcurrentDictionary<string, int> ReceivedFrom { get; } = new();
+
+    public ConcurrentQueue<string> Errors { get; } = new();
+
+    public string Name { get; }
+
+    public uint AudioSsrc { get; } = (uint)Random.Shared.Next(1, int.MaxValue);
+
+    public uint VideoSsrc { get; } = (uint)Random.Shared.Next(1, int.MaxValue);
+
+    private SfuBot(string name, TestClient signal, DtlsContext dtls)
+    {
+        Name = name;
+        _signal = signal;
+        _publish = new WebRtcClient(dtls);
+        _subscribe = new WebRtcClient(dtls);
+        _subscribe.RtpReceived += packet =>
+        {
+            if (!RtpHeader.TryParse(packet, out RtpHeader header)) return;
+            ReadOnlySpan<byte> payload = header.Payload;
+            int end = payload.IndexOf((byte)'|');
+            if (end > 0) ReceivedFrom.AddOrUpdate(Encoding.ASCII.GetString(payload[..end]), 1, (_, n) => n + 1);
+        };
+        _pump = Task.Run(PumpAsync);
+    }
+
+    public static async Task<SfuBot> JoinAsync(HuddleServer server, DtlsContext dtls, string room, string name)
+    {
+        TestClient signal = await server.ConnectAsync();
+        await signal.JoinAsync(room, name);
+        return new SfuBot(name, signal, dtls);
+    }
+
+    /// <summary>Offers one audio and one video track, sendonly, and connects the publish transport.</summary>
+    public async Task PublishAsync()
+    {
+        IPEndPoint local = _publish.LocalEndPoint;
+        SessionDescription offer = SdpOfferBuilder.Build(new OfferOptions
+        {
+            IceUfrag = _publish.LocalIce.Ufrag,
+            IcePwd = _publish.LocalIce.Password,
+            IceLite = false,
+            Fingerprint = _publish.LocalFingerprint,
+            Candidates = [SdpCandidate.Host(local.Address.ToString(), local.Port)],
+            Media =
+            [
+                new OfferMediaOptions { Mid = "0", Kind = SdpMediaKind.Audio, Codecs = [WebRtcCodecs.Opus()], Stream = new SdpSendStream(AudioSsrc, Name, Name, "mic") },
+                new OfferMediaOptions { Mid = "1", Kind = SdpMediaKind.Video, Codecs = [WebRtcCodecs.Vp8()], Stream = new SdpSendStream(VideoSsrc, Name, Name, "cam") },
+            ],
+        });
+        await _signal.SendAsync(new { type = "publish", sdp = offer.Write() });
+        string answerText = await _publishAnswer.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        SessionDescription answer = SessionDescription.Parse(answerText);
+        await ConnectAsync(_publish, answer);
+    }
+
+    /// <summary>Sends <paramref name="count"/> packets per track, each payload starting with our name.</summary>
+    public void SendMedia(int count)
+    {
+        byte[] payload = Encoding.ASCII.GetBytes(Name + "|" + new string('x', 100));
+        var buffer = new byte[12 + payload.Length + 32];
+        for (int i = 0; i < count; i++)
+        {
+            foreach ((uint ssrc, byte pt) in new[] { (AudioSsrc, (byte)111), (VideoSsrc, (byte)96) })
+            {
+                buffer[0] = 0x80;
+                buffer[1] = pt;
+                BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(2), ++_seq);
+                BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(4), (uint)_seq * 960);
+                BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(8), ssrc);
+                payload.CopyTo(buffer, 12);
+                _publish.SendRtp(buffer, 12 + payload.Length);
+            }
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            JsonObject message;
+            try
+            {
+                message = await _signal.NextAsync(TimeSpan.FromMinutes(5));
+            }
+            catch (Exception)
+            {
+                return;
+            }
+            switch ((string?)message["type"])
+            {
+                case "publish-answer":
+                    _publishAnswer.TrySetResult((string)message["sdp"]!);
+                    break;
+                case "subscribe":
+                    try
+                    {
+                        await AnswerSubscribeAsync((string)message["sdp"]!);
+                    }
+                    catch (Exception e)
+                    {
+                        Errors.Enqueue(e.Message);
+                    }
+                    break;
+                case "error":
+                    Errors.Enqueue(message.ToJsonString());
+                    break;
+            }
+        }
+    }
+
+    private async Task AnswerSubscribeAsync(string offerText)
+    {
+        SessionDescription offer = SessionDescription.Parse(offerText);
+        SessionDescription answer = SdpAnswerBuilder.Build(offer, new AnswerOptions
+        {
+            IceUfrag = _subscribe.LocalIce.Ufrag,
+            IcePwd = _subscribe.LocalIce.Password,
+            IceLite = false,
+            Fingerprint = _subscribe.LocalFingerprint,
+            Setup = SdpSetup.Active,
+            ChooseMedia = _ => MediaAnswerChoice.Receive,
+        });
+        await _signal.SendAsync(new { type = "subscribe-answer", sdp = answer.Write() });
+        if (_subscribeConnecting) return;
+        _subscribeConnecting = true;
+        _ = ConnectAsync(_subscribe, offer).ContinueWith(t => Errors.Enqueue(t.Exception!.Message), TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    private static async Task ConnectAsync(WebRtcClient client, SessionDescription remote)
+    {
+        SdpMediaSection media = remote.Media.First(m => !m.IsRejected);
+        SdpCandidate candidate = media.Candidates.Count > 0 ? media.Candidates[0] : remote.Media.SelectMany(m => m.Candidates).First();
+        await client.ConnectAsync(new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port),
+            remote.IceUfragFor(media)!, remote.IcePwdFor(media)!, remote.FingerprintsFor(media)[0]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _signal.DisposeAsync();
+        _publish.Dispose();
+        _subscribe.Dispose();
+        try { await _pump.WaitAsync(TimeSpan.FromSeconds(2)); } catch (Exception) { }
+    }
+}
