@@ -12,8 +12,9 @@ namespace Huddle.Sfu;
 /// A key frame is large and costs the publisher bandwidth and quality; one key frame serves every
 /// receiver of the stream, so requests during the quiet period are merged into one that goes out when
 /// the period ends (<see cref="Poll"/>), and dropped altogether if a key frame arrives first
-/// (<see cref="OnKeyFrame"/>). RFC 4585 §3.4 and RFC 5104 §4.3.1.2 ask feedback senders to hold
-/// back in the same spirit.
+/// (<see cref="OnKeyFrame"/>). RFC 4585 §3.2 suppresses duplicate feedback in multiparty sessions
+/// to avoid "feedback implosion"; an SFU, which terminates its receivers' RTCP, has to do that job
+/// itself before asking the publisher.
 /// </para>
 /// <para>The time is passed in, never read here. Not thread-safe: one thread uses each instance.</para>
 /// </remarks>

@@ -11,8 +11,8 @@ namespace Huddle.Sfu;
 /// <para>
 /// A gap is not requested at once: packets are often only reordered, so the first request waits
 /// <see cref="InitialDelayMs"/>. A request or its retransmission can be lost too, so the request is
-/// repeated every <see cref="RttMs"/> — sooner would ask again before the answer could arrive
-/// (RFC 4585 §3.4 on not repeating feedback too early) — at most <see cref="MaxRetries"/> times and
+/// repeated every <see cref="RttMs"/> — sooner would ask again before the answer could arrive, and
+/// libwebrtc and mediasoup wait one round trip too — at most <see cref="MaxRetries"/> times and
 /// never for a packet older than <see cref="MaxAgeMs"/>, whose media is too late to play.
 /// </para>
 /// <para>

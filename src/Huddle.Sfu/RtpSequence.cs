@@ -8,8 +8,8 @@ internal static class RtpSequence
 {
     /// <summary>
     /// The extended sequence number with the low 16 bits <paramref name="seq"/> that lies closest to
-    /// <paramref name="reference"/>: up to 32767 ahead or 32768 behind it. Like RFC 1982 serial number
-    /// arithmetic, a number exactly half the space away counts as older.
+    /// <paramref name="reference"/>: up to 32767 ahead or 32768 behind it. RFC 1982 serial number
+    /// arithmetic leaves a number exactly half the space away undefined; here it counts as older.
     /// </summary>
     public static long Unwrap(long reference, ushort seq) => reference + (short)(ushort)(seq - (ushort)reference);
 }
