@@ -300,6 +300,27 @@ public sealed class ReceiveStreamStatsTests
     }
 
     [Fact]
+    public void Arbitrary_sequence_numbers_timestamps_and_times_never_throw()
+    {
+        var random = new Random(3);
+        var stats = new ReceiveStreamStats(Ssrc);
+        var buffer = new byte[24];
+        for (int i = 0; i < 50_000; i++)
+        {
+            stats.OnPacket((ushort)random.Next(65536), (uint)random.NextInt64(), random.NextInt64(-1_000_000_000, 1_000_000_000_000),
+                random.Next(-1, 200_000), random.Next(-10, 1500));
+            if (i % 97 == 0) stats.OnSenderReport((ulong)random.NextInt64(), random.NextInt64());
+            if (i % 13 == 0)
+            {
+                Assert.True(stats.TryWriteReportBlock(buffer, random.NextInt64(), out int written));
+                Assert.True(ReceptionReport.TryParse(buffer.AsSpan(0, written), out var block));
+                Assert.InRange(block.CumulativeLost, ReceptionReport.MinCumulativeLost, ReceptionReport.MaxCumulativeLost);
+                Assert.True(stats.BitrateBps(random.NextInt64(0, 1_000_000_000_000)) >= 0);
+            }
+        }
+    }
+
+    [Fact]
     public void Counting_packets_and_writing_reports_allocates_nothing()
     {
         var stats = new ReceiveStreamStats(Ssrc);

@@ -192,6 +192,24 @@ public sealed class SendStreamStatsTests
     }
 
     [Fact]
+    public void Arbitrary_report_blocks_and_timestamps_never_throw()
+    {
+        var random = new Random(7);
+        var stats = new SendStreamStats(Ssrc);
+        var buffer = new byte[100];
+        for (int i = 0; i < 20_000; i++)
+        {
+            stats.OnPacketSent((uint)random.NextInt64(), random.Next(int.MinValue, int.MaxValue), random.NextInt64(long.MinValue / 1_000_000, long.MaxValue / 1_000_000));
+            ulong ntp = (ulong)random.NextInt64() << 1;
+            stats.TryWriteSenderReport(buffer, ntp, random.Next(), random.Next(-1, 200_000), out _);
+            var block = new ReceptionReport(random.Next(2) == 0 ? Ssrc : (uint)random.Next(), (byte)random.Next(256), random.Next(-0x800000, 0x800000),
+                (uint)random.NextInt64(), (uint)random.NextInt64(), random.Next(2) == 0 ? NtpTime.ToCompact(ntp) : (uint)random.NextInt64(), (uint)random.NextInt64());
+            stats.OnReceiverReport(block, (ulong)random.NextInt64() << 1);
+            if (stats.RoundTripTime is { } rtt) Assert.True(rtt >= TimeSpan.Zero && rtt < TimeSpan.FromHours(10));
+        }
+    }
+
+    [Fact]
     public void Sending_packets_and_reports_allocates_nothing()
     {
         var stats = new SendStreamStats(Ssrc);
