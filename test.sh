@@ -43,6 +43,10 @@ say "Media stack tests (RFC vectors, bad input, DTLS over OpenSSL, ICE/DTLS/SRTP
 dotnet test tests/Huddle.Media.Tests -c Release --no-build --nologo \
   --logger "console;verbosity=minimal" --logger "trx;LogFileName=media.trx" --results-directory artifacts/test-results
 
+say "SFU helper tests (packet cache, sequence rewriting, NACK, keyframe requests, RTCP statistics, keyframe detection)"
+dotnet test tests/Huddle.Sfu.Tests -c Release --no-build --nologo \
+  --logger "console;verbosity=minimal" --logger "trx;LogFileName=sfu.trx" --results-directory artifacts/test-results
+
 say "Protocol tests (real Kestrel, real WebSockets)"
 dotnet test tests/Huddle.Server.Tests -c Release --no-build --nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=server.trx" --results-directory artifacts/test-results
