@@ -16,8 +16,11 @@ public sealed class Consumer
 {
     [ThreadStatic] private static byte[]? t_scratch;
 
+    private const int ReportIntervalMs = 1000;
+
     private readonly WebRtcTransport _transport;
-    private bool _started;
+    private readonly byte[] _rtcp = new byte[256];
+    private long _lastReportMs;
     private ushort _seqDelta;
     private uint _timestampDelta;
     private volatile bool _active;
@@ -35,7 +38,11 @@ public sealed class Consumer
         // only needs new deltas.
         _seqDelta = (ushort)Random.Shared.Next(0, 65536);
         _timestampDelta = (uint)Random.Shared.NextInt64(0, 1L << 32);
+        Stats = new SendStreamStats(ssrc);
     }
+
+    /// <summary>What was sent and what the subscriber reported back (receive thread).</summary>
+    public SendStreamStats Stats { get; }
 
     public Producer Producer { get; }
 
@@ -59,8 +66,6 @@ public sealed class Consumer
 
     public bool Closed => _closed;
 
-    public long PacketsSent;
-    public long BytesSent;
 
     internal void Close()
     {
@@ -69,15 +74,30 @@ public sealed class Consumer
     }
 
     /// <summary>Copies the packet, rewrites SSRC, payload type, sequence number and timestamp, and sends it.</summary>
-    internal void Forward(ReadOnlySpan<byte> packet, ushort seq, uint timestamp)
+    internal void Forward(ReadOnlySpan<byte> packet, ushort seq, uint timestamp, long nowMs)
     {
         if (!_active || _closed) return;
-        if (packet.Length + WebRtcTransport.SrtpOverhead > 1500) return;
-        if (!_started)
-        {
-            _started = true;
-            // Keep the deltas chosen at creation; the first packet fixes nothing else.
-        }
+        if (!Send(packet, seq, timestamp)) return;
+        Stats.OnPacketSent(timestamp + _timestampDelta, packet.Length, nowMs);
+        if (nowMs - _lastReportMs >= ReportIntervalMs) SendReport(nowMs);
+    }
+
+    /// <summary>A subscriber's NACK named one of our sequence numbers: resend it from the producer's cache.</summary>
+    internal bool Retransmit(ushort outputSeq)
+    {
+        if (!_active || _closed) return false;
+        byte[] buffer = t_scratch ??= GC.AllocateUninitializedArray<byte>(1500);
+        ushort source = (ushort)(outputSeq - _seqDelta);
+        if (!Producer.TryGetCached(source, buffer, out int length) || !RtpHeader.TryParse(buffer.AsSpan(0, length), out RtpHeader header)) return false;
+        // Send reads from the scratch buffer it writes: copy the cached packet aside first.
+        Span<byte> cached = stackalloc byte[length];
+        buffer.AsSpan(0, length).CopyTo(cached);
+        return Send(cached, header.SequenceNumber, header.Timestamp);
+    }
+
+    private bool Send(ReadOnlySpan<byte> packet, ushort seq, uint timestamp)
+    {
+        if (packet.Length + WebRtcTransport.SrtpOverhead > 1500) return false;
         byte[] buffer = t_scratch ??= GC.AllocateUninitializedArray<byte>(1500);
         packet.CopyTo(buffer);
         Span<byte> copy = buffer.AsSpan(0, packet.Length);
@@ -85,11 +105,16 @@ public sealed class Consumer
         RtpHeader.SetPayloadType(copy, PayloadType);
         RtpHeader.SetSequenceNumber(copy, (ushort)(seq + _seqDelta));
         RtpHeader.SetTimestamp(copy, timestamp + _timestampDelta);
-        if (_transport.SendRtp(buffer, packet.Length))
-        {
-            PacketsSent++;
-            BytesSent += packet.Length;
-        }
+        return _transport.SendRtp(buffer, packet.Length);
+    }
+
+    /// <summary>RFC 3550 §6.4.1 sender report, so the subscriber can sync audio and video and measure.</summary>
+    private void SendReport(long nowMs)
+    {
+        _lastReportMs = nowMs;
+        ulong ntp = NtpTime.FromUnixMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        if (Stats.TryWriteSenderReport(_rtcp, ntp, nowMs, Producer.ClockRate, Subscriber.Cname, out int written))
+            _transport.SendRtcp(_rtcp, written);
     }
 
     /// <summary>The publisher's sequence number behind one this consumer sent (for NACKs).</summary>

@@ -22,7 +22,7 @@ public sealed class Router : IDisposable
     internal static readonly SdpCodec OpusCodec = WebRtcCodecs.Opus(OpusPayloadType) with { RtcpFeedback = [] };
     internal static readonly SdpCodec Vp8Codec = WebRtcCodecs.Vp8(Vp8PayloadType) with
     {
-        RtcpFeedback = [RtcpFeedbackTypes.NackPli, RtcpFeedbackTypes.CcmFir],
+        RtcpFeedback = [RtcpFeedbackTypes.Nack, RtcpFeedbackTypes.NackPli, RtcpFeedbackTypes.CcmFir],
     };
 
     private readonly ConcurrentDictionary<string, SfuPeer> _peers = new(StringComparer.Ordinal);

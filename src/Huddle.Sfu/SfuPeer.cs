@@ -70,6 +70,9 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
     /// <summary>The SSRC our RTCP (PLI, reports) carries as sender on this peer's transports.</summary>
     public uint ReportSsrc { get; }
 
+    /// <summary>The CNAME of our reports (RFC 3550 §6.5.1), the same on both transports.</summary>
+    internal byte[] Cname { get; } = System.Text.Encoding.ASCII.GetBytes($"huddle-sfu-{Random.Shared.Next():x8}");
+
     public WebRtcTransport PublishTransport { get; }
 
     public WebRtcTransport SubscribeTransport { get; }
@@ -113,7 +116,9 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             SessionVersion = ++_publishVersion,
             ChooseMedia = _ => MediaAnswerChoice.Receive,
         };
-        SessionDescription answer = SdpAnswerBuilder.Build(offer, options);
+        // No RTX: the publisher then retransmits what we NACK as the original packet, which the cache,
+        // the NACK generator and the consumers already understand.
+        SessionDescription answer = SdpAnswerBuilder.Build(WithoutRtx(offer), options);
         if (_publishRemoteUfrag is null)
         {
             _publishRemoteUfrag = ufrag;
@@ -289,6 +294,20 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
         foreach (Producer producer in added) _router.OnProducerAdded(producer);
     }
 
+    private static SessionDescription WithoutRtx(SessionDescription offer) => offer with
+    {
+        Media = offer.Media.Select(m =>
+        {
+            var rtx = m.Codecs.Where(c => c.IsRtx).Select(c => c.PayloadType.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+            return rtx.Count == 0 ? m : m with
+            {
+                Codecs = m.Codecs.Where(c => !c.IsRtx).ToValueList(),
+                Formats = m.Formats.Where(f => !rtx.Contains(f)).ToValueList(),
+                SsrcGroups = m.SsrcGroups.Where(g => g.Semantics != "FID").ToValueList(),
+            };
+        }).ToValueList(),
+    };
+
     void IWebRtcTransportListener.OnStateChanged(WebRtcTransport transport, WebRtcTransportState state, string? reason)
     {
         if (state == WebRtcTransportState.Failed) _listener.OnTransportFailed(this, reason ?? "transport failed");
@@ -300,15 +319,46 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
         if (!RtpHeader.TryParse(packet, out RtpHeader header)) return;
         Producer? producer;
         lock (_producersBySsrc) _producersBySsrc.TryGetValue(header.Ssrc, out producer);
-        producer?.OnRtp(packet, header);
+        producer?.OnRtp(packet, header, Environment.TickCount64);
     }
 
     void IWebRtcTransportListener.OnRtcp(WebRtcTransport transport, Span<byte> packet)
     {
+        long now = Environment.TickCount64;
+        if (ReferenceEquals(transport, PublishTransport))
+        {
+            // The publisher's sender reports feed the LSR/DLSR of our receiver reports (its RTT).
+            foreach (RtcpPacket rtcp in new RtcpCompoundPacket(packet))
+            {
+                if (rtcp.PacketType != RtcpPacketType.SenderReport || !SenderReport.TryParse(rtcp.Bytes, out SenderReport sr)) continue;
+                Producer? producer;
+                lock (_producersBySsrc) _producersBySsrc.TryGetValue(sr.Ssrc, out producer);
+                producer?.OnSenderReport(sr.NtpTimestamp, now);
+            }
+            return;
+        }
         if (!ReferenceEquals(transport, SubscribeTransport)) return;
-        // Keyframe requests from this subscriber go to the publisher of the stream they name.
         foreach (RtcpPacket rtcp in new RtcpCompoundPacket(packet))
         {
+            if (rtcp.PacketType == RtcpPacketType.TransportFeedback && rtcp.Count == 1 && GenericNack.TryParse(rtcp.Bytes, out GenericNack nack))
+            {
+                // Lost on the way to this subscriber: resend from the producer's cache.
+                if (ConsumerBySsrc(nack.MediaSsrc) is { } consumer)
+                {
+                    foreach (ushort seq in nack.LostSequenceNumbers) consumer.Retransmit(seq);
+                }
+                continue;
+            }
+            if (rtcp.PacketType == RtcpPacketType.ReceiverReport && ReceiverReport.TryParse(rtcp.Bytes, out ReceiverReport rr))
+            {
+                ulong ntpNow = NtpTime.FromUnixMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                foreach (ReceptionReport block in rr.Reports)
+                {
+                    ConsumerBySsrc(block.Ssrc)?.Stats.OnReceiverReport(block, ntpNow);
+                }
+                continue;
+            }
+            // Keyframe requests from this subscriber go to the publisher of the stream they name.
             if (rtcp.PacketType != RtcpPacketType.PayloadFeedback || rtcp.Body.Length < 8) continue;
             int format = rtcp.Count;
             if (format is not (1 or 4)) continue; // PLI, FIR
@@ -320,6 +370,15 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 if (slot.Consumer is { } consumer && consumer.Ssrc == mediaSsrc) consumer.Producer.RequestKeyFrame(Environment.TickCount64);
             }
         }
+    }
+
+    private Consumer? ConsumerBySsrc(uint ssrc)
+    {
+        foreach (Slot slot in Volatile.Read(ref _slotsBySsrc))
+        {
+            if (slot.Consumer is { } consumer && consumer.Ssrc == ssrc) return consumer;
+        }
+        return null;
     }
 
     internal IEnumerable<Producer> CloseProducers()

@@ -103,4 +103,109 @@ public sealed class SfuSignalingTests
         string[] texts = [.. history["messages"]!.AsArray().Select(m => (string)m!["text"]!)];
         Assert.Equal(["two", "three"], texts);
     }
+
+    private static async Task<(SfuBot Publisher, SfuBot Subscriber)> PairAsync(HuddleServer server, DtlsContext dtls)
+    {
+        string room = RoomNames.Unique("pair");
+        SfuBot publisher = await SfuBot.JoinAsync(server, dtls, room, "pub");
+        SfuBot subscriber = await SfuBot.JoinAsync(server, dtls, room, "sub");
+        await publisher.PublishAsync();
+        await subscriber.PublishAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (subscriber.ReceivedFrom.GetValueOrDefault("pub") < 10 && DateTime.UtcNow < deadline)
+        {
+            publisher.SendMedia(2);
+            await Task.Delay(20);
+        }
+        Assert.True(subscriber.ReceivedFrom.GetValueOrDefault("pub") >= 10, "media did not start flowing");
+        return (publisher, subscriber);
+    }
+
+    [Fact]
+    public async Task A_subscribers_nack_is_answered_from_the_servers_packet_cache()
+    {
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");
+        await server.InitializeAsync();
+        using var dtls = new DtlsContext();
+        var (publisher, subscriber) = await PairAsync(server, dtls);
+        await using (publisher)
+        await using (subscriber)
+        {
+            // The network loses one video packet on its way to the subscriber, which NACKs it; the server
+            // sends it again from its cache. (A copy of a packet that did arrive would be an SRTP replay.)
+            var first = subscriber.Received.First(r => r.Sender == "pub" && r.Kind == 'v');
+            ushort lost = (ushort)(first.Seq + 30);
+            subscriber.DropIncoming = (ssrc, seq) => ssrc == first.Ssrc && seq == lost;
+            bool Arrived() => subscriber.Received.Any(r => r.Ssrc == first.Ssrc && r.Seq == lost);
+            bool Passed() => subscriber.Received.Any(r => r.Ssrc == first.Ssrc && (ushort)(r.Seq - lost) is > 0 and < 1000);
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (!Passed() && DateTime.UtcNow < deadline)
+            {
+                publisher.SendMedia(2);
+                await Task.Delay(10);
+            }
+            Assert.True(Passed(), "video did not keep flowing");
+            Assert.False(Arrived());
+
+            subscriber.DropIncoming = null;
+            var nack = new byte[16];
+            Assert.True(Huddle.Sfu.NackGenerator.TryWriteNack(nack, 0x1234, first.Ssrc, [lost], out int written));
+            deadline = DateTime.UtcNow.AddSeconds(5);
+            while (!Arrived() && DateTime.UtcNow < deadline)
+            {
+                subscriber.SendSubscribeRtcp(nack.AsSpan(0, written));
+                await Task.Delay(100);
+            }
+            Assert.True(Arrived(), "the NACKed video packet was not sent again");
+        }
+    }
+
+    [Fact]
+    public async Task The_server_nacks_a_publishers_lost_packet_and_sends_reports_both_ways()
+    {
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");
+        await server.InitializeAsync();
+        using var dtls = new DtlsContext();
+        var (publisher, subscriber) = await PairAsync(server, dtls);
+        await using (publisher)
+        await using (subscriber)
+        {
+            // The next few video packets: one goes missing.
+            publisher.DropVideo.Add((ushort)(publisher.NextVideoSequence + 4));
+            ushort lost = publisher.DropVideo.First();
+            bool nacked = false, reported = false, senderReport = false;
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (!(nacked && reported && senderReport) && DateTime.UtcNow < deadline)
+            {
+                publisher.SendMedia(2);
+                await Task.Delay(20);
+                foreach (byte[] rtcp in publisher.PublishRtcp)
+                {
+                    foreach (Huddle.Media.Rtcp.RtcpPacket p in new Huddle.Media.Rtcp.RtcpCompoundPacket(rtcp))
+                    {
+                        if (Huddle.Media.Rtcp.GenericNack.TryParse(p.Bytes, out var nack) && nack.MediaSsrc == publisher.VideoSsrc)
+                        {
+                            foreach (ushort seq in nack.LostSequenceNumbers) nacked |= seq == lost;
+                        }
+                        if (Huddle.Media.Rtcp.ReceiverReport.TryParse(p.Bytes, out var rr))
+                        {
+                            foreach (var block in rr.Reports) reported |= block.Ssrc == publisher.VideoSsrc || block.Ssrc == publisher.AudioSsrc;
+                        }
+                    }
+                }
+                foreach (byte[] rtcp in subscriber.SubscribeRtcp)
+                {
+                    foreach (Huddle.Media.Rtcp.RtcpPacket p in new Huddle.Media.Rtcp.RtcpCompoundPacket(rtcp))
+                    {
+                        if (!Huddle.Media.Rtcp.SenderReport.TryParse(p.Bytes, out var sr)) continue;
+                        uint ssrc = sr.Ssrc;
+                        senderReport |= subscriber.Received.Any(r => r.Ssrc == ssrc);
+                    }
+                }
+            }
+            Assert.True(nacked, "the server did not NACK the missing packet");
+            Assert.True(reported, "the server sent the publisher no receiver report");
+            Assert.True(senderReport, "the server sent the subscriber no sender report for a stream it receives");
+        }
+    }
 }

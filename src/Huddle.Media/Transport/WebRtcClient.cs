@@ -51,6 +51,12 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
 
     public event SpanAction? RtpReceived;
 
+    /// <summary>
+    /// Loss to simulate (load tests, NACK tests): an incoming RTP packet of (SSRC, sequence number) for
+    /// which this returns true is dropped before SRTP sees it, as if the network had lost it.
+    /// </summary>
+    public Func<uint, ushort, bool>? DropIncomingRtp { get; set; }
+
     public event SpanAction? RtcpReceived;
 
     public delegate void SpanAction(Span<byte> packet);
@@ -170,6 +176,9 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
                     break;
                 case PacketKind.Dtls:
                     _dtls.Receive(datagram);
+                    break;
+                case PacketKind.Rtp when DropIncomingRtp is { } drop
+                    && drop(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram[8..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram[2..])):
                     break;
                 case PacketKind.Rtp when _srtpIn is { } srtp && srtp.TryUnprotectRtp(datagram, length, out int plain):
                     RtpReceived?.Invoke(datagram[..plain]);

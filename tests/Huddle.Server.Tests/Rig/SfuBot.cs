@@ -23,12 +23,22 @@ internal sealed class SfuBot : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
     private bool _subscribeConnecting;
-    private ushort _seq;
+    private ushort _audioSeq;
+    private ushort _videoSeq;
 
     /// <summary>Payload prefix → packets received with it, on the subscribe connection.</summary>
     public ConcurrentDictionary<string, int> ReceivedFrom { get; } = new();
 
     public ConcurrentQueue<string> Errors { get; } = new();
+
+    /// <summary>Every RTP packet received on the subscribe connection: SSRC, sequence number, sender's name.</summary>
+    public ConcurrentQueue<(uint Ssrc, ushort Seq, string Sender, char Kind)> Received { get; } = new();
+
+    /// <summary>RTCP the server sent on the publish connection (NACK, PLI, receiver reports).</summary>
+    public ConcurrentQueue<byte[]> PublishRtcp { get; } = new();
+
+    /// <summary>RTCP the server sent on the subscribe connection (sender reports).</summary>
+    public ConcurrentQueue<byte[]> SubscribeRtcp { get; } = new();
 
     public string Name { get; }
 
@@ -47,8 +57,14 @@ internal sealed class SfuBot : IAsyncDisposable
             if (!RtpHeader.TryParse(packet, out RtpHeader header)) return;
             ReadOnlySpan<byte> payload = header.Payload;
             int end = payload.IndexOf((byte)'|');
-            if (end > 0) ReceivedFrom.AddOrUpdate(Encoding.ASCII.GetString(payload[..end]), 1, (_, n) => n + 1);
+            if (end <= 0) return;
+            string sender = Encoding.ASCII.GetString(payload[..end]);
+            char kind = payload.Length > end + 1 ? (char)payload[end + 1] : '?';
+            ReceivedFrom.AddOrUpdate(sender, 1, (_, n) => n + 1);
+            Received.Enqueue((header.Ssrc, header.SequenceNumber, sender, kind));
         };
+        _publish.RtcpReceived += packet => PublishRtcp.Enqueue(packet.ToArray());
+        _subscribe.RtcpReceived += packet => SubscribeRtcp.Enqueue(packet.ToArray());
         _pump = Task.Run(PumpAsync);
     }
 
@@ -82,21 +98,47 @@ internal sealed class SfuBot : IAsyncDisposable
         await ConnectAsync(_publish, answer);
     }
 
+    /// <summary>Incoming packets to lose on the subscribe connection, before SRTP (see WebRtcClient.DropIncomingRtp).</summary>
+    public Func<uint, ushort, bool>? DropIncoming
+    {
+        get => _subscribe.DropIncomingRtp;
+        set => _subscribe.DropIncomingRtp = value;
+    }
+
+    /// <summary>Sends RTCP (a NACK, say) on the subscribe connection.</summary>
+    public bool SendSubscribeRtcp(ReadOnlySpan<byte> rtcp)
+    {
+        var buffer = new byte[rtcp.Length + 32];
+        rtcp.CopyTo(buffer);
+        return _subscribe.SendRtcp(buffer, rtcp.Length);
+    }
+
+    /// <summary>The sequence number the next packet will carry.</summary>
+    public ushort NextVideoSequence => (ushort)(_videoSeq + 1);
+
+    /// <summary>Sequence numbers of our video packets that <see cref="SendMedia"/> leaves out, as if lost.</summary>
+    public HashSet<ushort> DropVideo { get; } = [];
+
     /// <summary>Sends <paramref name="count"/> packets per track, each payload starting with our name.</summary>
     public void SendMedia(int count)
     {
-        byte[] payload = Encoding.ASCII.GetBytes(Name + "|" + new string('x', 100));
-        var buffer = new byte[12 + payload.Length + 32];
+        // Payload: "<name>|<a or v>|…", so receivers can tell whose and which stream a packet is.
+        byte[] audio = Encoding.ASCII.GetBytes(Name + "|a|" + new string('x', 100));
+        byte[] video = Encoding.ASCII.GetBytes(Name + "|v|" + new string('x', 100));
+        var buffer = new byte[12 + video.Length + 32];
         for (int i = 0; i < count; i++)
         {
-            foreach ((uint ssrc, byte pt) in new[] { (AudioSsrc, (byte)111), (VideoSsrc, (byte)96) })
+            foreach (bool isVideo in new[] { false, true })
             {
+                ushort seq = isVideo ? ++_videoSeq : ++_audioSeq;
+                byte[] payload = isVideo ? video : audio;
                 buffer[0] = 0x80;
-                buffer[1] = pt;
-                BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(2), ++_seq);
-                BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(4), (uint)_seq * 960);
-                BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(8), ssrc);
+                buffer[1] = isVideo ? (byte)96 : (byte)111;
+                BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(2), seq);
+                BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(4), (uint)seq * (isVideo ? 3000u : 960u));
+                BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(8), isVideo ? VideoSsrc : AudioSsrc);
                 payload.CopyTo(buffer, 12);
+                if (isVideo && DropVideo.Contains(seq)) continue;
                 _publish.SendRtp(buffer, 12 + payload.Length);
             }
         }
