@@ -161,5 +161,5 @@ public sealed class DeviceTests(MeetingFixture meeting) : IClassFixture<MeetingF
         Assert.True(IsRed(colour) == red, $"expected {(red ? "a red" : "a non-red")} picture, got {colour}");
     }
 
-    private static bool IsRed(Rgb c) => c.R > 150 && c.G < 90 && c.B < 90;
+    internal static bool IsRed(Rgb c) => c.R > 150 && c.G < 90 && c.B < 90;
 }

@@ -98,4 +98,63 @@ public sealed class SfuTests(SfuFixture sfu) : IClassFixture<SfuFixture>
         Assert.Equal("Alice", await history.Locator(".chat-sender").TextContentAsync());
         await carol.ScreenshotAsync(nameof(Chat_goes_through_the_server_says_so_and_late_joiners_get_the_history));
     }
+
+    [Fact]
+    public async Task Six_people_each_decode_the_five_others_with_two_connections_each()
+    {
+        string room = MeetingFixture.NewRoom("six");
+        string[] names = ["P1", "P2", "P3", "P4", "P5", "P6"];
+        var people = new List<Participant>();
+        try
+        {
+            foreach (string name in names) people.Add(await Meeting.JoinAsync(room, name));
+            foreach (Participant person in people)
+            {
+                await person.WaitForRemoteTilesAsync(5);
+                foreach (string other in names.Where(n => n != person.Name)) await person.AssertReceivesAsync(other);
+                await AssertTwoConnectionsAtMostAsync(person);
+            }
+            await people[0].ScreenshotAsync(nameof(Six_people_each_decode_the_five_others_with_two_connections_each));
+        }
+        finally
+        {
+            foreach (Participant person in people) await person.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Camera_switch_mute_and_camera_off_reach_subscribers_through_the_server()
+    {
+        string room = MeetingFixture.NewRoom("sfudev");
+        await using Participant alice = await Meeting.JoinAsync(room, "Alice", initScript: DeviceTests.RedCamera);
+        await using Participant bob = await Meeting.JoinAsync(room, "Bob");
+        await bob.AssertReceivesAsync("Alice", audio: false);
+        Rgb before = await bob.AverageColourAsync("Alice");
+        Assert.False(DeviceTests.IsRed(before), $"the fake camera is not red to begin with: {before}");
+
+        // Camera switch: replaceTrack on the publish connection, no renegotiation.
+        await alice.Page.ClickAsync("#toggle-settings");
+        await alice.Page.SelectOptionAsync("#camera-select", new SelectOptionValue { Label = "Red Test Camera" });
+        Rgb after = before;
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!DeviceTests.IsRed(after) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(300);
+            after = await bob.AverageColourAsync("Alice");
+        }
+        Assert.True(DeviceTests.IsRed(after), $"Bob sees Alice's new camera through the server: {after}");
+        await AssertTwoConnectionsAtMostAsync(alice);
+
+        // Mute and camera off are signaled as in mesh rooms; the picture comes back after camera on.
+        ILocator tile = bob.RemoteTile("Alice");
+        await alice.Page.ClickAsync("#toggle-mic");
+        await Assertions.Expect(tile.Locator(".muted-mark")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await alice.Page.ClickAsync("#toggle-camera");
+        await Assertions.Expect(tile.Locator(".placeholder")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await alice.Page.ClickAsync("#toggle-camera");
+        await Assertions.Expect(tile.Locator(".placeholder")).ToBeHiddenAsync(new() { Timeout = 10_000 });
+        await alice.Page.ClickAsync("#toggle-mic");
+        await Assertions.Expect(tile.Locator(".muted-mark")).ToBeHiddenAsync(new() { Timeout = 10_000 });
+        await bob.AssertReceivesAsync("Alice");
+    }
 }
