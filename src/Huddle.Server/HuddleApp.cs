@@ -53,6 +53,8 @@ public static class HuddleApp
                 "Huddle:Media:BindAddress must be an IP address.")
             .Validate(o => o.Media.AnnouncedAddresses.All(a => IPAddress.TryParse(a, out _)),
                 "Every Huddle:Media:AnnouncedAddresses entry must be an IP address.")
+            .Validate(o => o.MeshAtOrBelow < o.SfuAbove,
+                "Huddle:MeshAtOrBelow must be smaller than Huddle:SfuAbove, or auto rooms would switch back and forth.")
             .Validate(o => o.Media.SrtpProfiles.All(MediaHost.IsKnownProfile),
                 "Huddle:Media:SrtpProfiles must list AEAD_AES_128_GCM and/or AES_CM_128_HMAC_SHA1_80.")
             .ValidateOnStart();

@@ -111,7 +111,27 @@ public sealed class SfuTests(SfuFixture sfu) : IClassFixture<SfuFixture>
             foreach (Participant person in people)
             {
                 await person.WaitForRemoteTilesAsync(5);
-                foreach (string other in names.Where(n => n != person.Name)) await person.AssertReceivesAsync(other);
+                foreach (string other in names.Where(n => n != person.Name))
+                {
+                    try
+                    {
+                        await person.AssertReceivesAsync(other, audio: false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // Say what the sender was doing, so a failure tells encoder stall from forwarding.
+                        Participant sender = people.First(p => p.Name == other);
+                        string outbound = await sender.Page.EvaluateAsync<string>("""
+                            async () => {
+                              const pc = window.huddle.call.peerConnections.get('publish');
+                              const out = [];
+                              (await pc.getStats()).forEach(s => { if (s.type === 'outbound-rtp') out.push(`${s.kind}: sent ${s.packetsSent} encoded ${s.framesEncoded ?? '-'} limit ${s.qualityLimitationReason ?? '-'}`); });
+                              return out.join('; ');
+                            }
+                            """);
+                        throw new Xunit.Sdk.XunitException($"{e.Message}; {other} sends: {outbound}");
+                    }
+                }
                 await AssertTwoConnectionsAtMostAsync(person);
             }
             await people[0].ScreenshotAsync(nameof(Six_people_each_decode_the_five_others_with_two_connections_each));

@@ -15,8 +15,16 @@ public sealed class HuddleOptions
     /// How rooms carry media: <c>mesh</c> (peer to peer, the server only relays signaling) or <c>sfu</c>
     /// (everyone sends once to the server, which forwards).
     /// </summary>
-    [RegularExpression("^(mesh|sfu)$")]
+    [RegularExpression("^(mesh|sfu|auto)$")]
     public string RoomMode { get; set; } = "mesh";
+
+    /// <summary>auto: a room with more participants than this moves to the SFU.</summary>
+    [Range(1, 16)]
+    public int SfuAbove { get; set; } = 3;
+
+    /// <summary>auto: an SFU room that shrinks to this many goes back to peer to peer (below <see cref="SfuAbove"/>, so it does not flap).</summary>
+    [Range(1, 16)]
+    public int MeshAtOrBelow { get; set; } = 2;
 
     /// <summary>Participants an SFU room holds.</summary>
     [Range(2, 1000)]

@@ -9,18 +9,21 @@ namespace Huddle.Server.Rooms;
 /// lock, so each participant sees joins and leaves in one consistent order and never misses a leave
 /// of someone it was told about.
 /// </summary>
-internal sealed class Room(string name, int capacity, Router? router = null, int chatHistory = 0)
+internal sealed class Room(string name, RoomPolicy policy)
 {
     private readonly List<Participant> _members = [];
     private readonly Queue<ChatMessage> _chat = new();
+    private readonly int chatHistory = policy.ChatHistory;
 
     public string Name { get; } = name;
-    public int Capacity { get; } = capacity;
+    public int Capacity { get; } = policy.Capacity;
+    public RoomPolicy Policy { get; } = policy;
 
     /// <summary><c>sfu</c> when the room's media goes through the server's <see cref="Router"/>, else <c>mesh</c>.</summary>
     public string Mode => Router is null ? "mesh" : "sfu";
 
-    public Router? Router { get; } = router;
+    /// <summary>The room's SFU while its media goes through the server; changes only under <see cref="Gate"/>.</summary>
+    public Router? Router { get; private set; } = policy.Mode == "sfu" ? policy.CreateRouter(name) : null;
 
     /// <summary>Set when the last member left and the room was dropped from the registry.</summary>
     public bool Closed { get; private set; }
@@ -44,10 +47,24 @@ internal sealed class Room(string name, int capacity, Router? router = null, int
     {
         if (Closed) return JoinOutcome.Closed;
         if (_members.Count >= Capacity) return JoinOutcome.Full;
+        // auto: one more than the mesh carries well moves the whole room to the server, nobody rejoins.
+        bool upgrade = Policy.Mode == "auto" && Router is null && _members.Count + 1 > Policy.SwitchToSfuAbove;
+        if (upgrade) Router = Policy.CreateRouter(Name);
         ParticipantInfo[] others = [.. _members.Select(m => m.Info)];
         _members.Add(newcomer);
         // The newcomer's `joined` goes out before anyone else can notify it of a later change.
         newcomer.Sink.TrySend(joinedMessage(this, newcomer, others));
+        if (upgrade)
+        {
+            // Before participant-joined, so nobody starts a mesh connection to the newcomer.
+            byte[] mode = Serialize(new ModeMessage("sfu"), SignalingJson.Default.ModeMessage);
+            foreach (Participant member in _members)
+            {
+                if (ReferenceEquals(member, newcomer)) continue;
+                member.Sink.TrySend(mode);
+                member.Peer = Router!.AddPeer(member.Id, new PeerSignals(member));
+            }
+        }
         BroadcastLocked(Serialize(new ParticipantJoinedMessage(newcomer.Info), SignalingJson.Default.ParticipantJoinedMessage), except: newcomer);
         if (Router is not null)
         {
@@ -69,7 +86,22 @@ internal sealed class Room(string name, int capacity, Router? router = null, int
         {
             Closed = true;
             Router?.Dispose();
+            Router = null;
             return true;
+        }
+        if (Policy.Mode == "auto" && Router is not null && _members.Count <= Policy.SwitchToMeshAtOrBelow)
+        {
+            // Back to peer to peer. The SFU keeps forwarding for a while, so the pictures keep moving
+            // until the browsers' direct connections carry them.
+            Router old = Router;
+            Router = null;
+            byte[] mode = Serialize(new ModeMessage("mesh"), SignalingJson.Default.ModeMessage);
+            foreach (Participant member in _members)
+            {
+                member.Peer = null;
+                member.Sink.TrySend(mode);
+            }
+            _ = Task.Delay(Policy.SfuGracePeriod).ContinueWith(_ => old.Dispose(), TaskScheduler.Default);
         }
         return false;
     }
@@ -128,3 +160,18 @@ internal sealed class Room(string name, int capacity, Router? router = null, int
 }
 
 internal enum JoinOutcome { Joined, Full, Closed }
+
+/// <summary>How a room carries media, from <see cref="Configuration.HuddleOptions"/>.</summary>
+internal sealed record RoomPolicy(
+    string Mode,
+    int MeshCapacity,
+    int SfuCapacity,
+    int SwitchToSfuAbove,
+    int SwitchToMeshAtOrBelow,
+    int ChatHistory,
+    TimeSpan SfuGracePeriod,
+    Func<string, Router> CreateRouter)
+{
+    /// <summary>A mesh room holds <see cref="MeshCapacity"/>; SFU and auto rooms <see cref="SfuCapacity"/>.</summary>
+    public int Capacity => Mode == "mesh" ? MeshCapacity : SfuCapacity;
+}

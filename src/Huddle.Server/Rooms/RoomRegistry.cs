@@ -39,9 +39,9 @@ internal sealed class RoomRegistry(IOptions<HuddleOptions> options, MediaHost me
         }
     }
 
-    private Room NewRoom(string name) => _options.RoomMode == "sfu"
-        ? new Room(name, _options.SfuCapacity, new Router(name, media.Socket, media.Dtls, () => media.Candidates), _options.ChatHistory)
-        : new Room(name, _options.MeshCapacity);
+    private Room NewRoom(string name) => new(name, new RoomPolicy(
+        _options.RoomMode, _options.MeshCapacity, _options.SfuCapacity, _options.SfuAbove, _options.MeshAtOrBelow,
+        _options.ChatHistory, TimeSpan.FromSeconds(10), n => new Router(n, media.Socket, media.Dtls, () => media.Candidates)));
 
     public void Leave(Room room, Participant participant)
     {

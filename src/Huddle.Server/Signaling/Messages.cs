@@ -63,6 +63,12 @@ internal sealed record MediaMessage(string Id, bool Audio, bool Video)
     [JsonPropertyOrder(-1)] public string Type => "media";
 }
 
+/// <summary>The room moved between peer to peer (<c>mesh</c>) and the server (<c>sfu</c>).</summary>
+internal sealed record ModeMessage(string Mode)
+{
+    [JsonPropertyOrder(-1)] public string Type => "mode";
+}
+
 internal sealed record PublishAnswerMessage(string Sdp)
 {
     [JsonPropertyOrder(-1)] public string Type => "publish-answer";
@@ -113,6 +119,7 @@ internal sealed record PongMessage
 [JsonSerializable(typeof(ErrorMessage))]
 [JsonSerializable(typeof(PongMessage))]
 [JsonSerializable(typeof(SdpRequest))]
+[JsonSerializable(typeof(ModeMessage))]
 [JsonSerializable(typeof(ChatRequest))]
 [JsonSerializable(typeof(PublishAnswerMessage))]
 [JsonSerializable(typeof(SubscribeMessage))]

@@ -96,7 +96,7 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
         Room? joined = rooms.Join(room, self, JoinedFor);
         if (joined is null)
         {
-            int capacity = options.RoomMode == "sfu" ? options.SfuCapacity : options.MeshCapacity;
+            int capacity = options.RoomMode == "mesh" ? options.MeshCapacity : options.SfuCapacity;
             SendError(ErrorCodes.RoomFull, $"This room is full ({capacity} of {capacity}).");
             return;
         }

@@ -364,6 +364,7 @@ function startCall(room, name) {
   grid.clearRemote();
   renderPeople();
 
+  current.addEventListener('mode-changed', () => chat.setVia(current.mode === 'sfu' ? 'server' : 'p2p'));
   current.addEventListener('joined', () => {
     chat.setVia(current.mode === 'sfu' ? 'server' : 'p2p');
     grid.sync([...current.participants.values()]);

@@ -14,6 +14,7 @@
  * - `connection` ({ state: 'connecting' | 'connected' | 'reconnecting', retryAt? }).
  * - `notice` (Notice) — something a person should be told (`active: false` withdraws it).
  * - `closed` ({ reason: 'left' | 'error', code?, message? }) — the call is over for good.
+ * - `mode-changed` ({ mode }) — the room moved between peer-to-peer (`mesh`) and the server (`sfu`).
  */
 import { Signaling } from './signaling.js';
 import { createTransport } from './transport.js';
@@ -53,6 +54,16 @@ export class Call extends EventTarget {
     this.participants = new Map();
     /** @type {Transport | null} */
     this.transport = null;
+    /** @type {Transport | null} the transport being replaced after a mode switch */
+    this.retiring = null;
+    /** @type {Set<string>} participants the new transport has not delivered yet */
+    this.retiringWaits = new Set();
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.retireTimer = undefined;
+    /** @type {Map<Transport, AbortController>} */
+    this.wirings = new Map();
+    /** @type {RTCIceServer[]} */
+    this.iceServers = [];
     this.left = false;
     this.signaling = new Signaling(url);
     this.signaling.addEventListener('open', () => this.#join());
@@ -179,6 +190,9 @@ export class Call extends EventTarget {
       case 'candidate':
         if (typeof message.from === 'string' && this.participants.has(message.from)) this.transport?.handleSignal(message);
         break;
+      case 'mode':
+        if (message.mode === 'mesh' || message.mode === 'sfu') this.#switchMode(message.mode);
+        break;
       case 'publish-answer':
       case 'subscribe':
         this.transport?.handleSignal(message);
@@ -231,24 +245,9 @@ export class Call extends EventTarget {
       const p = toParticipant(raw);
       if (p && p.id !== this.id) this.participants.set(p.id, p);
     }
-    const transport = createTransport(this.mode, {
-      selfId: this.id,
-      iceServers: Array.isArray(message.iceServers) ? message.iceServers : [],
-      send: (m) => this.signaling.send(m),
-      local: { stream: this.local.stream, audio: this.local.audio, video: this.local.video },
-    });
-    if (!transport) {
-      this.#fail('unsupported-mode', `This room uses "${this.mode}", which this page does not support. Reload the page to update Huddle.`);
-      return;
-    }
-    transport.addEventListener('remote-stream', (e) => this.#emit('remote-stream', /** @type {CustomEvent} */ (e).detail));
-    transport.addEventListener('peer-state', (e) => this.#emit('peer-state', /** @type {CustomEvent} */ (e).detail));
-    transport.addEventListener('chat', (e) => {
-      const { peerId, text, ts } = /** @type {CustomEvent<{ peerId: string, text: string, ts: number }>} */ (e).detail;
-      const sender = this.participants.get(peerId);
-      if (!sender) return; // The name comes from the participant list, never from the message.
-      this.#emit('chat', /** @type {ChatMessage} */ ({ from: peerId, name: sender.name, text, ts, via: this.#via }));
-    });
+    this.iceServers = Array.isArray(message.iceServers) ? message.iceServers : [];
+    const transport = this.#makeTransport(this.mode);
+    if (!transport) return;
     this.transport = transport;
     // The newcomer offers to everyone already present (docs/protocol.md). Start that before the
     // UI builds its tiles: the offers are on the critical path to the first picture.
@@ -257,6 +256,83 @@ export class Call extends EventTarget {
     this.#emit('connection', { state: 'connected' });
     this.#emit('joined', { id: this.id, participants: [...this.participants.values()] });
     this.#participantsChanged();
+  }
+
+  /**
+   * Builds the transport for a mode and forwards its events. Returns null (and ends the call) for a
+   * mode this page does not know.
+   * @param {string} mode
+   * @returns {Transport | null}
+   */
+  #makeTransport(mode) {
+    const transport = createTransport(mode, {
+      selfId: this.id ?? '',
+      iceServers: this.iceServers,
+      send: (m) => this.signaling.send(m),
+      local: { stream: this.local.stream, audio: this.local.audio, video: this.local.video },
+    });
+    if (!transport) {
+      this.#fail('unsupported-mode', `This room uses "${mode}", which this page does not support. Reload the page to update Huddle.`);
+      return null;
+    }
+    const wiring = new AbortController();
+    this.wirings.set(transport, wiring);
+    const signal = wiring.signal;
+    transport.addEventListener('remote-stream', (e) => {
+      const detail = /** @type {CustomEvent<{ peerId: string, stream: MediaStream }>} */ (e).detail;
+      this.#emit('remote-stream', detail);
+      if (transport === this.transport) this.#maybeRetire(detail.peerId);
+    }, { signal });
+    transport.addEventListener('peer-state', (e) => this.#emit('peer-state', /** @type {CustomEvent} */ (e).detail), { signal });
+    transport.addEventListener('chat', (e) => {
+      const { peerId, text, ts } = /** @type {CustomEvent<{ peerId: string, text: string, ts: number }>} */ (e).detail;
+      const sender = this.participants.get(peerId);
+      if (!sender) return; // The name comes from the participant list, never from the message.
+      this.#emit('chat', /** @type {ChatMessage} */ ({ from: peerId, name: sender.name, text, ts, via: this.#via }));
+    }, { signal });
+    return transport;
+  }
+
+  /**
+   * The room moved between peer-to-peer and the server (`mode`). The new transport is built at once;
+   * the old one keeps carrying media until the new one delivers everybody, so pictures keep moving.
+   * @param {string} mode
+   */
+  #switchMode(mode) {
+    if (mode === this.mode || !this.id || !this.transport) return;
+    performance.mark(`huddle:mode-${mode}`);
+    this.#retire();
+    this.retiring = this.transport;
+    this.retiringWaits = new Set(this.participants.keys());
+    this.mode = mode;
+    const transport = this.#makeTransport(mode);
+    if (!transport) return;
+    this.transport = transport;
+    // In a mesh, the one of each pair with the smaller id offers (perfect negotiation covers glare).
+    for (const id of this.participants.keys()) {
+      if (this.id < id) transport.addPeer(id);
+      else transport.expectPeer(id);
+    }
+    this.retireTimer = setTimeout(() => this.#retire(), 10_000);
+    this.#emit('mode-changed', { mode });
+  }
+
+  /** The new transport delivered `peerId`; when it has everyone, the old one goes. @param {string} peerId */
+  #maybeRetire(peerId) {
+    if (!this.retiring) return;
+    this.retiringWaits.delete(peerId);
+    for (const id of this.retiringWaits) if (!this.participants.has(id)) this.retiringWaits.delete(id);
+    if (this.retiringWaits.size === 0) setTimeout(() => this.#retire(), 1500);
+  }
+
+  #retire() {
+    clearTimeout(this.retireTimer);
+    const old = this.retiring;
+    this.retiring = null;
+    if (!old) return;
+    this.wirings.get(old)?.abort();
+    this.wirings.delete(old);
+    old.close();
   }
 
   /** @param {string} code @param {string} text */
@@ -295,7 +371,12 @@ export class Call extends EventTarget {
   }
 
   #dropTransport() {
-    this.transport?.close();
+    this.#retire();
+    if (this.transport) {
+      this.wirings.get(this.transport)?.abort();
+      this.wirings.delete(this.transport);
+      this.transport.close();
+    }
     this.transport = null;
   }
 
