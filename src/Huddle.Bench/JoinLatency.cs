@@ -31,7 +31,7 @@ internal static class JoinLatency
             return 2;
         }
 
-        await using var app = HuddleApp.Build(["--urls", "http://127.0.0.1:0", "--Huddle:Media:Port=0", "--Logging:LogLevel:Default=Warning"]);
+        await using var app = HuddleApp.Build(["--urls", "http://127.0.0.1:0", "--Huddle:Media:Port=0", "--Huddle:RoomMode=mesh", "--Logging:LogLevel:Default=Warning"]);
         await app.StartAsync();
         Uri baseUri = new(app.Urls.First());
         using IPlaywright playwright = await Playwright.CreateAsync();

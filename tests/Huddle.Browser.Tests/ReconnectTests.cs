@@ -15,7 +15,7 @@ public sealed class ReconnectTests(MeetingFixture meeting) : IClassFixture<Meeti
     {
         int port = FreePort();
         string url = $"http://127.0.0.1:{port}";
-        WebApplication first = HuddleApp.Build(["--urls", url, "--Huddle:Media:Port=0", "--Huddle:Media:BindAddress=127.0.0.1"]);
+        WebApplication first = HuddleApp.Build(["--urls", url, "--Huddle:Media:Port=0", "--Huddle:Media:BindAddress=127.0.0.1", "--Huddle:RoomMode=mesh"]);
         await first.StartAsync();
         WebApplication? second = null;
         IBrowserContext aliceContext = await meeting.Browser.NewContextAsync();
@@ -38,7 +38,7 @@ public sealed class ReconnectTests(MeetingFixture meeting) : IClassFixture<Meeti
             }
             await alice.ScreenshotAsync("ServerUnreachable");
 
-            second = HuddleApp.Build(["--urls", url, "--Huddle:Media:Port=0", "--Huddle:Media:BindAddress=127.0.0.1"]);
+            second = HuddleApp.Build(["--urls", url, "--Huddle:Media:Port=0", "--Huddle:Media:BindAddress=127.0.0.1", "--Huddle:RoomMode=mesh"]);
             await second.StartAsync();
             await alice.AssertReceivesAsync("Bob");
             await bob.AssertReceivesAsync("Alice");

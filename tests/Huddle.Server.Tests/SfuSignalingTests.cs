@@ -208,4 +208,46 @@ public sealed class SfuSignalingTests
             Assert.True(senderReport, "the server sent the subscriber no sender report for a stream it receives");
         }
     }
+
+    [Fact]
+    public async Task An_auto_room_moves_to_the_sfu_when_a_fourth_joins_and_back_when_two_are_left()
+    {
+        // No RoomMode argument but the rig's: auto is what the server does by default.
+        Assert.Equal("auto", new Huddle.Server.Configuration.HuddleOptions().RoomMode);
+        await using var server = HuddleServer.With("--Huddle:RoomMode=auto");
+        await server.InitializeAsync();
+        string room = RoomNames.Unique("auto");
+        var first = new List<TestClient>();
+        for (int i = 0; i < 3; i++)
+        {
+            TestClient c = await server.JoinAsync(room, $"p{i}");
+            Assert.Equal("mesh", (string?)c.Joined!["mode"]);
+            first.Add(c);
+        }
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = i + 1; j < 3; j++) await first[i].ExpectAsync("participant-joined");
+        }
+
+        await using TestClient fourth = await server.JoinAsync(room, "p3");
+        Assert.Equal("sfu", (string?)fourth.Joined!["mode"]);
+        Assert.Equal(3, fourth.Joined!["participants"]!.AsArray().Count);
+        foreach (TestClient c in first)
+        {
+            // The switch comes before the newcomer is announced, with the same ids: nobody rejoins.
+            Assert.Equal("sfu", (string?)(await c.ExpectAsync("mode"))["mode"]);
+            Assert.Equal(fourth.Id, (string?)(await c.ExpectAsync("participant-joined"))["participant"]!["id"]);
+        }
+
+        await fourth.CloseAsync();
+        await first[2].CloseAsync();
+        for (int i = 0; i < 2; i++)
+        {
+            await first[i].ExpectAsync("participant-left");
+            // Three are left: still the SFU (no flapping between 3 and 4).
+            await first[i].ExpectAsync("participant-left");
+            Assert.Equal("mesh", (string?)(await first[i].ExpectAsync("mode"))["mode"]);
+        }
+        foreach (TestClient c in first) await c.DisposeAsync();
+    }
 }

@@ -12,11 +12,12 @@ public sealed class HuddleOptions
     public int MeshCapacity { get; set; } = 4;
 
     /// <summary>
-    /// How rooms carry media: <c>mesh</c> (peer to peer, the server only relays signaling) or <c>sfu</c>
-    /// (everyone sends once to the server, which forwards).
+    /// How rooms carry media: <c>auto</c> (peer to peer while small, through the SFU beyond
+    /// <see cref="SfuAbove"/>), <c>mesh</c> (always peer to peer, the server only relays signaling) or
+    /// <c>sfu</c> (everyone sends once to the server, which forwards).
     /// </summary>
     [RegularExpression("^(mesh|sfu|auto)$")]
-    public string RoomMode { get; set; } = "mesh";
+    public string RoomMode { get; set; } = "auto";
 
     /// <summary>auto: a room with more participants than this moves to the SFU.</summary>
     [Range(1, 16)]

@@ -52,7 +52,8 @@ public sealed class MeetingFixture : IAsyncLifetime
     public static MeetingFixture With(params string[] extraArgs) => new(extraArgs);
 
     /// <summary>Media stays on loopback in tests, on a free port.</summary>
-    public static readonly string[] ServerArgs = ["--Huddle:Media:Port=0", "--Huddle:Media:BindAddress=127.0.0.1"];
+    /// Rooms are peer to peer unless a fixture asks for another mode (later arguments win).
+    public static readonly string[] ServerArgs = ["--Huddle:Media:Port=0", "--Huddle:Media:BindAddress=127.0.0.1", "--Huddle:RoomMode=mesh"];
 
     public async Task InitializeAsync()
     {

@@ -26,7 +26,9 @@ public sealed class HuddleServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = HuddleApp.Build(["--urls", "http://127.0.0.1:0", "--Huddle:Media:Port=0", "--Huddle:Media:BindAddress=127.0.0.1", .. _extraArgs]);
+        _app = HuddleApp.Build(["--urls", "http://127.0.0.1:0", "--Huddle:Media:Port=0", "--Huddle:Media:BindAddress=127.0.0.1",
+            // Most protocol tests are about mesh rooms; SFU and auto tests say so (later arguments win).
+            "--Huddle:RoomMode=mesh", .. _extraArgs]);
         await _app.StartAsync();
         BaseUri = new Uri(_app.Urls.First());
     }
