@@ -122,6 +122,7 @@ public static class HuddleApp
         app.MapGet("/r/{room}", ServeClient);
         app.MapGet("/echo", (IWebHostEnvironment environment, HttpContext context) => ServePage(environment, context, "echo.html"));
         app.MapEcho();
+        app.MapRoomsApi();
         app.MapSignaling();
     }
 

@@ -28,6 +28,9 @@ public sealed class Producer
     private long _lastHousekeepingMs;
     private long _lastReportMs;
     private int _closed;
+    private long _bitrate;
+    private long _packets;
+    private int _lostCount;
 
     internal Producer(SfuPeer owner, string trackId, MediaKind kind, uint ssrc, uint? rtxSsrc, byte payloadType, int clockRate)
     {
@@ -65,6 +68,15 @@ public sealed class Producer
     public ReceiveStreamStats Stats { get; }
 
     public bool Closed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Bits per second over the last second, as of the last report (any thread).</summary>
+    public long Bitrate => Volatile.Read(ref _bitrate);
+
+    /// <summary>Packets received, as of the last report (any thread).</summary>
+    public long Packets => Volatile.Read(ref _packets);
+
+    /// <summary>Packets lost on the way from the publisher, as of the last report (any thread).</summary>
+    public int Lost => Volatile.Read(ref _lostCount);
 
     public IReadOnlyList<Consumer> Consumers => Volatile.Read(ref _consumers);
 
@@ -160,6 +172,10 @@ public sealed class Producer
         if (nowMs - _lastReportMs >= ReportIntervalMs && Stats.HasReceived)
         {
             _lastReportMs = nowMs;
+            // Published for other threads (the rooms API); the statistics themselves stay on this one.
+            Volatile.Write(ref _bitrate, Stats.BitrateBps(nowMs));
+            Volatile.Write(ref _packets, Stats.TotalPackets);
+            Volatile.Write(ref _lostCount, Stats.CumulativeLost);
             ReadOnlySpan<ReceiveStreamStats> streams = [Stats];
             if (ReceiveStreamStats.TryWriteReceiverReport(_rtcp, Owner.ReportSsrc, Owner.Cname, streams, nowMs, out int written))
                 Owner.PublishTransport.SendRtcp(_rtcp, written);

@@ -250,4 +250,36 @@ public sealed class SfuSignalingTests
         }
         foreach (TestClient c in first) await c.DisposeAsync();
     }
+
+    [Fact]
+    public async Task The_rooms_api_lists_rooms_modes_people_and_their_tracks_with_figures()
+    {
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");
+        await server.InitializeAsync();
+        using var dtls = new DtlsContext();
+        var (publisher, subscriber) = await PairAsync(server, dtls);
+        await using (publisher)
+        await using (subscriber)
+        {
+            using var http = new HttpClient { BaseAddress = server.BaseUri };
+            System.Text.Json.Nodes.JsonNode? pub = null;
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < deadline)
+            {
+                publisher.SendMedia(5);
+                var body = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/rooms"))!;
+                var room = body["rooms"]!.AsArray().Single();
+                Assert.Equal("sfu", (string?)room!["mode"]);
+                Assert.Equal(2, room["participants"]!.AsArray().Count);
+                pub = room["participants"]!.AsArray().Single(p => (string?)p!["name"] == "pub");
+                if (pub!["tracks"]!.AsArray().Any(t => (long)t!["packets"]! > 0 && (long)t["bitrate"]! > 0)) break;
+                await Task.Delay(100);
+            }
+            var video = pub!["tracks"]!.AsArray().Single(t => (string?)t!["kind"] == "video")!;
+            Assert.Equal("VP8", (string?)video["codec"]);
+            Assert.True((long)video["packets"]! > 0);
+            Assert.True((long)video["bitrate"]! > 0);
+            Assert.Equal(1, (int)video["subscribers"]!);
+        }
+    }
 }

@@ -35,6 +35,9 @@ public sealed class HuddleOptions
     [Range(0, 1000)]
     public int ChatHistory { get; set; } = 50;
 
+    /// <summary><c>/api/rooms</c> answers requests from other machines too (it lists names: off by default).</summary>
+    public bool RoomsApiFromAnywhere { get; set; }
+
     /// <summary>Largest signaling message accepted, in bytes.</summary>
     [Range(1024, 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 64 * 1024;

@@ -17,6 +17,8 @@ internal sealed class RoomRegistry(IOptions<HuddleOptions> options, MediaHost me
 
     public Room? Find(string name) => _rooms.TryGetValue(name, out Room? room) ? room : null;
 
+    public IEnumerable<Room> All() => _rooms.Values;
+
     /// <summary>Joins <paramref name="participant"/> to the room, or returns null when it is full.</summary>
     public Room? Join(string roomName, Participant participant, Func<Room, Participant, ParticipantInfo[], byte[]> joinedMessage)
     {
