@@ -29,15 +29,19 @@ public sealed class Router : IDisposable
     private readonly Func<IReadOnlyList<IPEndPoint>> _candidates;
     private readonly HashSet<uint> _ssrcs = [];
 
-    public Router(string name, UdpMediaSocket socket, DtlsContext dtls, Func<IReadOnlyList<IPEndPoint>> candidates)
+    public Router(string name, UdpMediaSocket socket, DtlsContext dtls, Func<IReadOnlyList<IPEndPoint>> candidates, TimeSpan? consentTimeout = null)
     {
         Name = name;
+        ConsentTimeout = consentTimeout ?? Huddle.Media.Ice.IceLiteAgent.DefaultConsentTimeout;
         Socket = socket;
         Dtls = dtls;
         _candidates = candidates;
     }
 
     public string Name { get; }
+
+    /// <summary>RFC 7675 consent timeout of every transport of this router.</summary>
+    public TimeSpan ConsentTimeout { get; }
 
     internal UdpMediaSocket Socket { get; }
 

@@ -61,8 +61,8 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
         _listener = listener;
         Id = id;
         ReportSsrc = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4)) | 1;
-        PublishTransport = new WebRtcTransport(router.Socket, router.Dtls, DtlsRole.Server, this);
-        SubscribeTransport = new WebRtcTransport(router.Socket, router.Dtls, DtlsRole.Server, this);
+        PublishTransport = new WebRtcTransport(router.Socket, router.Dtls, DtlsRole.Server, this) { ConsentTimeout = router.ConsentTimeout };
+        SubscribeTransport = new WebRtcTransport(router.Socket, router.Dtls, DtlsRole.Server, this) { ConsentTimeout = router.ConsentTimeout };
     }
 
     public string Id { get; }

@@ -177,4 +177,26 @@ public sealed class SfuTests(SfuFixture sfu) : IClassFixture<SfuFixture>
         await Assertions.Expect(tile.Locator(".muted-mark")).ToBeHiddenAsync(new() { Timeout = 10_000 });
         await bob.AssertReceivesAsync("Alice");
     }
+
+    [Fact]
+    public async Task The_statistics_overlay_shows_bitrate_loss_and_round_trip_per_picture()
+    {
+        string room = MeetingFixture.NewRoom("stats");
+        await using Participant alice = await Meeting.JoinAsync(room, "Alice");
+        await using Participant bob = await Meeting.JoinAsync(room, "Bob");
+        await bob.AssertReceivesAsync("Alice", audio: false);
+        ILocator overlay = bob.RemoteTile("Alice").Locator(".tile-stats");
+        await Assertions.Expect(overlay).ToBeHiddenAsync();
+
+        await bob.Page.ClickAsync("#toggle-settings");
+        await bob.Page.CheckAsync("#stats-toggle");
+        await Assertions.Expect(overlay).ToBeVisibleAsync(new() { Timeout = 5_000 });
+        // A moving picture: a bitrate above zero, a loss figure, and the round trip to the server.
+        await Assertions.Expect(overlay).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[1-9]\d* kbit/s · \d+\.\d % loss · \d+ ms$"),
+            new() { Timeout = 10_000 });
+        await bob.ScreenshotAsync(nameof(The_statistics_overlay_shows_bitrate_loss_and_round_trip_per_picture));
+
+        await bob.Page.UncheckAsync("#stats-toggle");
+        await Assertions.Expect(overlay).ToBeHiddenAsync(new() { Timeout = 5_000 });
+    }
 }

@@ -282,4 +282,31 @@ public sealed class SfuSignalingTests
             Assert.Equal(1, (int)video["subscribers"]!);
         }
     }
+
+    [Fact]
+    public async Task A_participant_whose_media_vanishes_is_removed_when_consent_expires_and_everyone_is_told()
+    {
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu", "--Huddle:Media:ConsentTimeout=00:00:02");
+        await server.InitializeAsync();
+        using var dtls = new DtlsContext();
+        var (publisher, subscriber) = await PairAsync(server, dtls);
+        await using (publisher)
+        await using (subscriber)
+        {
+            await using TestClient watcher = await server.JoinAsync(RoomNames.Unique("other"), "w");
+            publisher.LoseMedia();
+            // The server ends the vanished participant's signaling too, and the room hears it left.
+            Assert.NotNull(await publisher.Signal.WaitClosedAsync(TimeSpan.FromSeconds(15)));
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (server.Rooms.RoomCount > 0 && DateTime.UtcNow < deadline)
+            {
+                var pairRoom = server.Rooms.All().FirstOrDefault(r => r.Name.StartsWith("pair", StringComparison.Ordinal));
+                if (pairRoom is null || pairRoom.Count == 1) break;
+                await Task.Delay(100);
+            }
+            var room = server.Rooms.All().First(r => r.Name.StartsWith("pair", StringComparison.Ordinal));
+            Assert.Equal(1, room.Count);
+            Assert.Single(room.Router!.Peers);
+        }
+    }
 }

@@ -117,6 +117,12 @@ public sealed class MediaOptions
     public IReadOnlyList<string> EffectiveSrtpProfiles =>
         SrtpProfiles.Count > 0 ? SrtpProfiles.Distinct(StringComparer.OrdinalIgnoreCase).ToList() : ["AEAD_AES_128_GCM", "AES_CM_128_HMAC_SHA1_80"];
 
+    /// <summary>
+    /// RFC 7675: a browser whose consent checks stop for this long has gone; in SFU rooms it is then
+    /// removed from the room.
+    /// </summary>
+    public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Media self-tests (/echo) running at once; more get 503.</summary>
     [Range(0, 10_000)]
     public int MaxEchoSessions { get; set; } = 20;

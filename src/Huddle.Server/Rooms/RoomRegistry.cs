@@ -43,7 +43,7 @@ internal sealed class RoomRegistry(IOptions<HuddleOptions> options, MediaHost me
 
     private Room NewRoom(string name) => new(name, new RoomPolicy(
         _options.RoomMode, _options.MeshCapacity, _options.SfuCapacity, _options.SfuAbove, _options.MeshAtOrBelow,
-        _options.ChatHistory, TimeSpan.FromSeconds(10), n => new Router(n, media.Socket, media.Dtls, () => media.Candidates)));
+        _options.ChatHistory, TimeSpan.FromSeconds(10), n => new Router(n, media.Socket, media.Dtls, () => media.Candidates, _options.Media.ConsentTimeout)));
 
     public void Leave(Room room, Participant participant)
     {

@@ -50,8 +50,9 @@ internal sealed class SfuBot : IAsyncDisposable
     {
         Name = name;
         _signal = signal;
-        _publish = new WebRtcClient(dtls);
-        _subscribe = new WebRtcClient(dtls);
+        // Frequent consent checks, so tests may shorten the server's consent timeout.
+        _publish = new WebRtcClient(dtls) { ConsentInterval = TimeSpan.FromMilliseconds(500) };
+        _subscribe = new WebRtcClient(dtls) { ConsentInterval = TimeSpan.FromMilliseconds(500) };
         _subscribe.RtpReceived += packet =>
         {
             if (!RtpHeader.TryParse(packet, out RtpHeader header)) return;
@@ -204,6 +205,15 @@ internal sealed class SfuBot : IAsyncDisposable
         await client.ConnectAsync(new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port),
             remote.IceUfragFor(media)!, remote.IcePwdFor(media)!, remote.FingerprintsFor(media)[0]);
     }
+
+    /// <summary>The media connections vanish (no close_notify, no more consent checks); signaling stays.</summary>
+    public void LoseMedia()
+    {
+        _publish.Abandon();
+        _subscribe.Abandon();
+    }
+
+    public TestClient Signal => _signal;
 
     public async ValueTask DisposeAsync()
     {

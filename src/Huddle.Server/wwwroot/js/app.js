@@ -13,6 +13,7 @@ import { Controls } from './ui/controls.js';
 import { DevicePicker } from './ui/devices.js';
 import { JoinScreen } from './ui/home.js';
 import { icons } from './ui/icons.js';
+import { StatsReader, describe } from './stats.js';
 import { validName, validRoom } from './names.js';
 import { warmUpWebRtc } from './mesh.js';
 
@@ -365,6 +366,7 @@ function startCall(room, name) {
   renderPeople();
 
   current.addEventListener('mode-changed', () => chat.setVia(current.mode === 'sfu' ? 'server' : 'p2p'));
+  watchStats(current);
   current.addEventListener('joined', () => {
     chat.setVia(current.mode === 'sfu' ? 'server' : 'p2p');
     grid.sync([...current.participants.values()]);
@@ -492,3 +494,34 @@ async function main() {
 }
 
 void main();
+
+/**
+ * The statistics overlay: with "Show connection statistics" on, every remote tile shows its bitrate,
+ * packet loss and round trip, refreshed each second from getStats.
+ * @param {Call} current
+ */
+function watchStats(current) {
+  const toggle = byId('stats-toggle', HTMLInputElement);
+  const reader = new StatsReader();
+  const tick = async () => {
+    if (current.left) {
+      clearInterval(timer);
+      return;
+    }
+    for (const id of grid.ids) {
+      if (!toggle.checked) {
+        grid.setStats(id, null);
+        continue;
+      }
+      const source = current.statsSource(id);
+      if (!source) continue;
+      try {
+        grid.setStats(id, describe(await reader.read(id, source)));
+      } catch {
+        // The connection closed between the lookup and getStats.
+      }
+    }
+  };
+  const timer = setInterval(() => { tick().catch(() => {}); }, 1000);
+  toggle.addEventListener('change', () => { tick().catch(() => {}); });
+}

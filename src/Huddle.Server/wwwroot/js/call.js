@@ -145,6 +145,11 @@ export class Call extends EventTarget {
     return this.mode === 'sfu' ? 'server' : 'p2p';
   }
 
+  /** Where `id`'s media statistics are (see stats.js). @param {string} id */
+  statsSource(id) {
+    return this.transport ? this.transport.statsSource(id) : null;
+  }
+
   /** How loud a participant is right now, 0..1. @param {string} id */
   audioLevel(id) {
     return this.transport ? this.transport.audioLevel(id) : 0;

@@ -144,6 +144,13 @@ export class MeshTransport extends EventTarget {
    * graph needed.
    * @param {string} id
    */
+  /** @param {string} id @returns {import('./stats.js').StatsSource | null} */
+  statsSource(id) {
+    const peer = this.peers.get(id);
+    return peer ? { pc: peer.pc, mids: null } : null;
+  }
+
+  /** @param {string} id */
   audioLevel(id) {
     const peer = this.peers.get(id);
     if (!peer) return 0;

@@ -79,6 +79,11 @@ export class SfuTransport extends EventTarget {
     return this.send({ type: 'chat', text: text.slice(0, CHAT_MAX) }) ? 1 : 0;
   }
 
+  /** @param {string} id @returns {import('./stats.js').StatsSource} */
+  statsSource(id) {
+    return { pc: this.subscriber, mids: new Set([...this.midOwners].filter(([, owner]) => owner === id).map(([mid]) => mid)) };
+  }
+
   /** @param {string} id */
   audioLevel(id) {
     const now = performance.timeOrigin + performance.now();

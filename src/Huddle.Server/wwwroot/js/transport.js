@@ -36,6 +36,7 @@ import { SfuTransport } from './sfu.js';
  *   replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void>,
  *   sendChat(text: string, ts: number): number,
  *   audioLevel(id: string): number,
+ *   statsSource(id: string): import('./stats.js').StatsSource | null,
  *   close(): void,
  * }} Transport
  *
@@ -45,6 +46,7 @@ import { SfuTransport } from './sfu.js';
  * - `replaceTrack(kind, track)`: send `track` (or nothing) instead of the current one, no renegotiation.
  * - `sendChat(text, ts)`: to everyone; returns how many participants it was sent or queued to.
  * - `audioLevel(id)`: how loud `id` is right now, 0..1 (0 when unknown).
+ * - `statsSource(id)`: the connection carrying `id`'s media and, when it carries others too, `id`'s mids.
  */
 
 export const TRANSPORT_MODES = ['mesh', 'sfu'];

@@ -7,7 +7,7 @@ import { icons } from './icons.js';
 
 /**
  * @typedef {{ root: HTMLElement, video: HTMLVideoElement, placeholder: HTMLElement, avatar: HTMLElement,
- *             placeholderName: HTMLElement, muted: HTMLElement, name: HTMLElement, status: HTMLElement,
+ *             placeholderName: HTMLElement, muted: HTMLElement, name: HTMLElement, status: HTMLElement, stats: HTMLElement,
  *             problem?: HTMLElement, connection: string, framed: boolean, watching: boolean }} Tile
  */
 
@@ -108,6 +108,19 @@ export class Grid {
     renderStatus(tile);
   }
 
+  /** Connection figures on a tile; null hides them. @param {string} id @param {string | null} text */
+  setStats(id, text) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    tile.stats.textContent = text ?? '';
+    tile.stats.hidden = text === null;
+  }
+
+  /** @returns {string[]} the participants with a tile */
+  get ids() {
+    return [...this.tiles.keys()];
+  }
+
   /** @param {string} id @param {MediaStream} stream */
   setStream(id, stream) {
     const tile = this.tiles.get(id);
@@ -172,9 +185,11 @@ function createTile(name) {
   muted.hidden = true;
   const label = el('span', 'tile-name');
   footer.append(muted, label);
-  root.append(video, placeholder, status, footer);
+  const stats = el('span', 'tile-stats');
+  stats.hidden = true;
+  root.append(video, placeholder, status, stats, footer);
   /** @type {Tile} */
-  const tile = { root, video, placeholder, avatar, placeholderName, muted, name: label, status,
+  const tile = { root, video, placeholder, avatar, placeholderName, muted, name: label, status, stats,
     connection: 'new', framed: false, watching: false };
   setName(tile, name);
   return tile;
