@@ -6,7 +6,7 @@ using Microsoft.Playwright;
 namespace Huddle.Bench;
 
 /// <summary>
-/// Join-to-first-frame: N−1 people are already in a mesh room; the N-th joins. For the newcomer we
+/// Join-to-first-frame: N−1 people are already in a room (mesh, or SFU with <c>--mode sfu</c>); the N-th joins. For the newcomer we
 /// read two performance marks the client sets itself: <c>huddle:join-sent</c> (join message sent)
 /// and <c>huddle:first-frame:&lt;peer&gt;</c> (first remote frame presented, via
 /// requestVideoFrameCallback). "First" is the earliest peer, "all" the latest.
@@ -25,13 +25,19 @@ internal static class JoinLatency
         int participants = Option(args, "--participants", 2);
         int runs = Option(args, "--runs", 10);
         string? output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
+        string mode = args.SkipWhile(a => a != "--mode").Skip(1).FirstOrDefault() ?? "mesh";
+        if (mode is not ("mesh" or "sfu"))
+        {
+            Console.Error.WriteLine("--mode is mesh or sfu");
+            return 2;
+        }
         if (participants < 2 || runs < 1)
         {
             Console.Error.WriteLine("--participants must be at least 2 and --runs at least 1");
             return 2;
         }
 
-        await using var app = HuddleApp.Build(["--urls", "http://127.0.0.1:0", "--Huddle:Media:Port=0", "--Huddle:RoomMode=mesh", "--Logging:LogLevel:Default=Warning"]);
+        await using var app = HuddleApp.Build(["--urls", "http://127.0.0.1:0", "--Huddle:Media:Port=0", $"--Huddle:RoomMode={mode}", "--Logging:LogLevel:Default=Warning"]);
         await app.StartAsync();
         Uri baseUri = new(app.Urls.First());
         using IPlaywright playwright = await Playwright.CreateAsync();
@@ -41,7 +47,7 @@ internal static class JoinLatency
             ExecutablePath = chromium, Headless = true, Args = ChromiumArgs,
         });
 
-        Console.WriteLine($"join-latency: {participants} participants, {runs} runs, 160x120 fake camera, loopback");
+        Console.WriteLine($"join-latency: {participants} participants, {mode}, {runs} runs, 160x120 fake camera, loopback");
         Console.WriteLine($"machine: {CpuModel()}, {Environment.ProcessorCount} cores; Chromium {browser.Version}");
         Console.WriteLine();
         Console.WriteLine("run   first remote frame (ms)   all remote frames (ms)");
@@ -64,7 +70,7 @@ internal static class JoinLatency
         {
             var result = new
             {
-                benchmark = "join-latency", participants, runs, machine = CpuModel(), cores = Environment.ProcessorCount,
+                benchmark = "join-latency", participants, mode, runs, machine = CpuModel(), cores = Environment.ProcessorCount,
                 chromium = browser.Version, firstMs = first, allMs = all,
                 medianFirstMs = Median(first), medianAllMs = Median(all),
             };

@@ -13,7 +13,7 @@ static int Usage()
         usage: dotnet run -c Release --project src/Huddle.Bench -- <benchmark> [options]
 
         benchmarks:
-          join-latency --participants N --runs R [--out results.json]
+          join-latency --participants N --runs R [--mode mesh|sfu] [--out results.json]
               Time from a newcomer's join to the first decoded frame of every other participant,
               in headless Chromium against an in-process server on 127.0.0.1.
           media [BenchmarkDotNet arguments, e.g. --filter *Srtp*]
