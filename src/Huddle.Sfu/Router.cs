@@ -58,11 +58,7 @@ public sealed class Router : IDisposable
             peer.Dispose();
             throw new InvalidOperationException($"peer {id} is already in the router");
         }
-        foreach (SfuPeer other in _peers.Values)
-        {
-            if (ReferenceEquals(other, peer)) continue;
-            foreach (Producer producer in other.Producers) peer.Subscribe(producer);
-        }
+        peer.Subscribe(_peers.Values.Where(other => !ReferenceEquals(other, peer)).SelectMany(other => other.Producers).ToList());
         return peer;
     }
 
@@ -77,11 +73,12 @@ public sealed class Router : IDisposable
 
     public SfuPeer? Find(string id) => _peers.TryGetValue(id, out SfuPeer? peer) ? peer : null;
 
-    internal void OnProducerAdded(Producer producer)
+    internal void OnProducersAdded(IReadOnlyList<Producer> producers)
     {
+        SfuPeer owner = producers[0].Owner;
         foreach (SfuPeer other in _peers.Values)
         {
-            if (!ReferenceEquals(other, producer.Owner)) other.Subscribe(producer);
+            if (!ReferenceEquals(other, owner)) other.Subscribe(producers);
         }
     }
 

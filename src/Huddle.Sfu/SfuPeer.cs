@@ -158,27 +158,39 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             }
             _offerOutstanding = false;
         }
-        // A new subscriber needs a keyframe to start decoding.
-        long now = Environment.TickCount64;
-        foreach (Consumer consumer in started) consumer.Producer.RequestKeyFrame(now);
+        // A new subscriber needs a keyframe to start decoding; before the subscribe transport is up it
+        // could not receive one, so the first request waits for the transport to connect.
+        if (SubscribeTransport.State == WebRtcTransportState.Connected)
+        {
+            long now = Environment.TickCount64;
+            foreach (Consumer consumer in started) consumer.Producer.RequestKeyFrame(now);
+        }
         if (TakeRenegotiation()) Negotiate();
     }
 
-    /// <summary>Subscribes this peer to <paramref name="producer"/> (another peer's track).</summary>
-    internal void Subscribe(Producer producer)
+    /// <summary>
+    /// Subscribes this peer to <paramref name="producers"/> (other peers' tracks) with one subscribe
+    /// offer for all of them: a newcomer gets the whole room in one round trip, not one per track.
+    /// </summary>
+    internal void Subscribe(IEnumerable<Producer> producers)
     {
+        bool added = false;
         lock (_negotiation)
         {
-            if (_slots.Any(s => s.Consumer?.Producer == producer)) return;
-            string mid = _slots.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            uint ssrc = _router.NewSsrc();
-            byte payloadType = producer.Kind == MediaKind.Audio ? Router.OpusPayloadType : Router.Vp8PayloadType;
-            var consumer = new Consumer(producer, this, mid, ssrc, payloadType);
-            _slots.Add(new Slot(mid, producer.Kind) { Consumer = consumer });
-            RebuildSsrcIndex();
-            producer.AddConsumer(consumer);
+            foreach (Producer producer in producers)
+            {
+                if (producer.Closed || _slots.Any(s => s.Consumer?.Producer == producer)) continue;
+                string mid = _slots.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                uint ssrc = _router.NewSsrc();
+                byte payloadType = producer.Kind == MediaKind.Audio ? Router.OpusPayloadType : Router.Vp8PayloadType;
+                var consumer = new Consumer(producer, this, mid, ssrc, payloadType);
+                _slots.Add(new Slot(mid, producer.Kind) { Consumer = consumer });
+                producer.AddConsumer(consumer);
+                added = true;
+            }
+            if (added) RebuildSsrcIndex();
         }
-        Negotiate();
+        if (added) Negotiate();
     }
 
     /// <summary>Stops receiving every track of <paramref name="publisher"/>.</summary>
@@ -251,6 +263,16 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
         _listener.OnSubscribeOffer(this, sdp, tracks);
     }
 
+    /// <summary>The subscribe transport just connected: everything it already carries starts from a keyframe.</summary>
+    private void RequestKeyFramesForActiveConsumers()
+    {
+        long now = Environment.TickCount64;
+        foreach (Slot slot in Volatile.Read(ref _slotsBySsrc))
+        {
+            if (slot.Consumer is { Active: true, Kind: MediaKind.Video } consumer) consumer.Producer.RequestKeyFrame(now);
+        }
+    }
+
     private bool TakeRenegotiation()
     {
         lock (_negotiation)
@@ -291,7 +313,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 added.Add(producer);
             }
         }
-        foreach (Producer producer in added) _router.OnProducerAdded(producer);
+        if (added.Count > 0) _router.OnProducersAdded(added);
     }
 
     private static SessionDescription WithoutRtx(SessionDescription offer) => offer with
@@ -311,6 +333,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
     void IWebRtcTransportListener.OnStateChanged(WebRtcTransport transport, WebRtcTransportState state, string? reason)
     {
         if (state == WebRtcTransportState.Failed) _listener.OnTransportFailed(this, reason ?? "transport failed");
+        else if (state == WebRtcTransportState.Connected && ReferenceEquals(transport, SubscribeTransport)) RequestKeyFramesForActiveConsumers();
     }
 
     void IWebRtcTransportListener.OnRtp(WebRtcTransport transport, Span<byte> packet)

@@ -128,12 +128,14 @@ export class SfuTransport extends EventTarget {
   /** @param {string} sdp @param {SubscribedTrack[]} tracks */
   async #onSubscribeOffer(sdp, tracks) {
     if (this.closed) return;
+    performance.mark('huddle:subscribe-offer-received');
     const owners = new Map(tracks.filter((t) => typeof t.mid === 'string' && typeof t.participant === 'string').map((t) => [t.mid, t.participant]));
     this.midOwners = owners;
     await this.subscriber.setRemoteDescription({ type: 'offer', sdp });
     const answer = await this.subscriber.createAnswer();
     await this.subscriber.setLocalDescription(answer);
     this.send({ type: 'subscribe-answer', sdp: this.subscriber.localDescription?.sdp ?? '' });
+    performance.mark('huddle:subscribe-answer-sent');
     // A transceiver whose mid moved to someone else (never here: mids are not reused) or a track that
     // arrived before its owner was known is attached now.
     for (const transceiver of this.subscriber.getTransceivers()) {
@@ -152,7 +154,10 @@ export class SfuTransport extends EventTarget {
     for (const old of stream.getTracks()) {
       if (old.kind === track.kind && old !== track) stream.removeTrack(old);
     }
-    if (!stream.getTracks().includes(track)) stream.addTrack(track);
+    if (!stream.getTracks().includes(track)) {
+      stream.addTrack(track);
+      performance.mark(`huddle:track:${track.kind}:${owner}`);
+    }
     this.dispatchEvent(new CustomEvent('remote-stream', { detail: { peerId: owner, stream } }));
   }
 
