@@ -13,19 +13,15 @@ namespace Huddle.Bench;
 /// </summary>
 internal static class JoinLatency
 {
-    private static readonly string[] ChromiumArgs =
-    [
-        "--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--autoplay-policy=no-user-gesture-required",
-    ];
+    private static bool s_marks;
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int participants = Option(args, "--participants", 2);
-        int runs = Option(args, "--runs", 10);
-        string? output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
-        string mode = args.SkipWhile(a => a != "--mode").Skip(1).FirstOrDefault() ?? "mesh";
+        int participants = BrowserBench.Option(args, "--participants", 2);
+        int runs = BrowserBench.Option(args, "--runs", 10);
+        string? output = BrowserBench.StringOption(args, "--out");
+        s_marks = args.Contains("--marks");
+        string mode = BrowserBench.StringOption(args, "--mode") ?? "mesh";
         if (mode is not ("mesh" or "sfu"))
         {
             Console.Error.WriteLine("--mode is mesh or sfu");
@@ -37,18 +33,10 @@ internal static class JoinLatency
             return 2;
         }
 
-        await using var app = HuddleApp.Build(["--urls", "http://127.0.0.1:0", "--Huddle:Media:Port=0", $"--Huddle:RoomMode={mode}", "--Logging:LogLevel:Default=Warning"]);
-        await app.StartAsync();
-        Uri baseUri = new(app.Urls.First());
-        using IPlaywright playwright = await Playwright.CreateAsync();
-        string chromium = Environment.GetEnvironmentVariable("HUDDLE_CHROMIUM") ?? "/usr/bin/chromium";
-        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium, Headless = true, Args = ChromiumArgs,
-        });
+        await using BrowserBench bench = await BrowserBench.StartAsync($"--Huddle:RoomMode={mode}");
 
         Console.WriteLine($"join-latency: {participants} participants, {mode}, {runs} runs, 160x120 fake camera, loopback");
-        Console.WriteLine($"machine: {CpuModel()}, {Environment.ProcessorCount} cores; Chromium {browser.Version}");
+        Console.WriteLine($"machine: {bench.Machine}");
         Console.WriteLine();
         Console.WriteLine("run   first remote frame (ms)   all remote frames (ms)");
 
@@ -56,32 +44,31 @@ internal static class JoinLatency
         var all = new List<double>();
         for (int run = 1; run <= runs; run++)
         {
-            (double firstMs, double allMs) = await OneRunAsync(browser, baseUri, participants, run);
+            (double firstMs, double allMs) = await OneRunAsync(bench, participants, run);
             first.Add(firstMs);
             all.Add(allMs);
             Console.WriteLine($"{run,3}   {firstMs,23:F0}   {allMs,22:F0}");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"first remote frame: median {Median(first):F0} ms, min {first.Min():F0}, max {first.Max():F0}");
-        Console.WriteLine($"all remote frames:  median {Median(all):F0} ms, min {all.Min():F0}, max {all.Max():F0}");
+        Console.WriteLine($"first remote frame: median {BrowserBench.Median(first):F0} ms, min {first.Min():F0}, max {first.Max():F0}");
+        Console.WriteLine($"all remote frames:  median {BrowserBench.Median(all):F0} ms, min {all.Min():F0}, max {all.Max():F0}");
 
         if (output is not null)
         {
             var result = new
             {
-                benchmark = "join-latency", participants, mode, runs, machine = CpuModel(), cores = Environment.ProcessorCount,
-                chromium = browser.Version, firstMs = first, allMs = all,
-                medianFirstMs = Median(first), medianAllMs = Median(all),
+                benchmark = "join-latency", participants, mode, runs, machine = BrowserBench.CpuModel(), cores = Environment.ProcessorCount,
+                chromium = bench.Browser.Version, firstMs = first, allMs = all,
+                medianFirstMs = BrowserBench.Median(first), medianAllMs = BrowserBench.Median(all),
             };
             await File.WriteAllTextAsync(output, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"wrote {output}");
         }
-        await app.StopAsync();
         return 0;
     }
 
-    private static async Task<(double First, double All)> OneRunAsync(IBrowser browser, Uri baseUri, int participants, int run)
+    private static async Task<(double First, double All)> OneRunAsync(BrowserBench bench, int participants, int run)
     {
         string room = $"bench-{run}-{Guid.NewGuid():N}"[..24];
         var contexts = new List<IBrowserContext>();
@@ -89,12 +76,12 @@ internal static class JoinLatency
         {
             for (int i = 0; i < participants - 1; i++)
             {
-                IPage early = await OpenAsync(browser, contexts, baseUri, room, $"Early{i}");
+                IPage early = await bench.OpenAsync(contexts, room, $"Early{i}");
                 await early.WaitForFunctionAsync("() => window.huddle?.call?.id", null, new() { Timeout = 30_000 });
                 // Everyone already present is fully connected before the newcomer arrives.
                 await early.WaitForFunctionAsync($"() => window.huddle.call.participants.size === {i}", null, new() { Timeout = 30_000 });
             }
-            IPage newcomer = await OpenAsync(browser, contexts, baseUri, room, "Newcomer");
+            IPage newcomer = await bench.OpenAsync(contexts, room, "Newcomer");
             await newcomer.WaitForFunctionAsync(
                 $"() => performance.getEntriesByType('mark').filter(m => m.name.startsWith('huddle:first-frame:')).length === {participants - 1}",
                 null, new() { Timeout = 30_000 });
@@ -105,45 +92,23 @@ internal static class JoinLatency
                   return [Math.min(...frames), Math.max(...frames)];
                 }
                 """);
+            if (s_marks)
+            {
+                // Where the time went: every mark of the newcomer, in ms after join-sent.
+                string timeline = await newcomer.EvaluateAsync<string>("""
+                    () => {
+                      const join = performance.getEntriesByName('huddle:join-sent')[0].startTime;
+                      return performance.getEntriesByType('mark').filter(m => m.name.startsWith('huddle:'))
+                        .map(m => `${(m.startTime - join).toFixed(0).padStart(6)}  ${m.name}`).join('\n');
+                    }
+                    """);
+                Console.WriteLine(timeline);
+            }
             return (result[0], result[1]);
         }
         finally
         {
             foreach (IBrowserContext context in contexts) await context.CloseAsync();
-        }
-    }
-
-    private static async Task<IPage> OpenAsync(IBrowser browser, List<IBrowserContext> contexts, Uri baseUri, string room, string name)
-    {
-        IBrowserContext context = await browser.NewContextAsync();
-        contexts.Add(context);
-        IPage page = await context.NewPageAsync();
-        await page.GotoAsync(new Uri(baseUri, $"/r/{room}?name={name}&quality=low").ToString());
-        return page;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        string? value = args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-        return value is not null && int.TryParse(value, out int parsed) ? parsed : fallback;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    private static string CpuModel()
-    {
-        try
-        {
-            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-        }
-        catch (IOException)
-        {
-            return "unknown CPU";
         }
     }
 }

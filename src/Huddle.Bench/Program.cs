@@ -3,6 +3,7 @@ using Huddle.Bench;
 return args.FirstOrDefault() switch
 {
     "join-latency" => await JoinLatency.RunAsync(args[1..]),
+    "switch-freeze" => await SwitchFreeze.RunAsync(args[1..]),
     "media" => Huddle.Bench.Media.MediaBenchmarks.Run(args[1..]),
     _ => Usage(),
 };
@@ -13,9 +14,12 @@ static int Usage()
         usage: dotnet run -c Release --project src/Huddle.Bench -- <benchmark> [options]
 
         benchmarks:
-          join-latency --participants N --runs R [--mode mesh|sfu] [--out results.json]
+          join-latency --participants N --runs R [--mode mesh|sfu] [--marks] [--out results.json]
               Time from a newcomer's join to the first decoded frame of every other participant,
               in headless Chromium against an in-process server on 127.0.0.1.
+          switch-freeze --runs R [--out results.json]
+              The longest pause of each remote picture while an auto room moves from peer to peer to
+              the SFU (3 → 4 people) and back (4 → 2).
           media [BenchmarkDotNet arguments, e.g. --filter *Srtp*]
               Per-packet costs of the media stack (SRTP, RTP rewrite) and the DTLS handshake, with
               allocations.

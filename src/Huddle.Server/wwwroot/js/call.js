@@ -18,6 +18,7 @@
  */
 import { Signaling } from './signaling.js';
 import { createTransport } from './transport.js';
+import { framesDecoded } from './stats.js';
 
 /** @typedef {import('./signaling.js').Message} Message */
 /** @typedef {import('./signaling.js').DownDetail} DownDetail */
@@ -327,7 +328,27 @@ export class Call extends EventTarget {
     if (!this.retiring) return;
     this.retiringWaits.delete(peerId);
     for (const id of this.retiringWaits) if (!this.participants.has(id)) this.retiringWaits.delete(id);
-    if (this.retiringWaits.size === 0) setTimeout(() => this.#retire(), 1500);
+    if (this.retiringWaits.size === 0) this.#retireWhenDecoding(this.retiring);
+  }
+
+  /**
+   * The new transport carries everybody's tracks; the old one goes once every camera that is on
+   * decodes through the new one too, so no picture waits for a keyframe (the grid swaps each picture
+   * on its first new frame). The 10 s limit of #switchMode stays the upper bound.
+   * @param {Transport} old
+   */
+  async #retireWhenDecoding(old) {
+    const transport = this.transport;
+    const current = () => this.retiring === old && this.transport === transport;
+    while (current()) {
+      const cameras = [...this.participants.values()].filter((p) => p.media.video).map((p) => transport?.statsSource(p.id));
+      const decoded = await Promise.all(cameras.map((source) => (source ? framesDecoded(source) : Promise.resolve(0))));
+      if (decoded.every((n) => n > 0)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // A frame decoded is presented a moment later, and the grid swaps on presentation.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (current()) this.#retire();
   }
 
   #retire() {

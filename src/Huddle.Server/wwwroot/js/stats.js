@@ -52,6 +52,24 @@ export class StatsReader {
   }
 }
 
+/**
+ * Video frames decoded so far on a source (0 when the connection is gone): whether pictures arrive.
+ * @param {StatsSource} source
+ * @returns {Promise<number>}
+ */
+export async function framesDecoded({ pc, mids }) {
+  let frames = 0;
+  try {
+    const report = await pc.getStats();
+    report.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video' && (!mids || mids.has(s.mid))) frames += s.framesDecoded ?? 0;
+    });
+  } catch {
+    return 0;
+  }
+  return frames;
+}
+
 /** "312 kbit/s · 0.0 % loss · 14 ms" @param {PeerStats} s */
 export function describe(s) {
   const parts = [`${Math.round(s.kbps)} kbit/s`, `${s.lossPercent.toFixed(1)} % loss`];

@@ -8,7 +8,7 @@ import { icons } from './icons.js';
 /**
  * @typedef {{ root: HTMLElement, video: HTMLVideoElement, placeholder: HTMLElement, avatar: HTMLElement,
  *             placeholderName: HTMLElement, muted: HTMLElement, name: HTMLElement, status: HTMLElement, stats: HTMLElement,
- *             problem?: HTMLElement, connection: string, framed: boolean, watching: boolean }} Tile
+ *             problem?: HTMLElement, incoming?: HTMLVideoElement, connection: string, framed: boolean, watching: boolean }} Tile
  */
 
 /** What a person reads on a tile whose media connection is not up. */
@@ -91,6 +91,7 @@ export class Grid {
     if (!tile) return;
     this.tiles.delete(id);
     tile.video.srcObject = null;
+    if (tile.incoming) tile.incoming.srcObject = null;
     tile.root.remove();
     this.#layout();
   }
@@ -121,10 +122,24 @@ export class Grid {
     return [...this.tiles.keys()];
   }
 
-  /** @param {string} id @param {MediaStream} stream */
+  /**
+   * Shows a participant's media. When the tile already shows a picture and the stream is a new one
+   * (the room moved between peer to peer and the server), the old picture stays until the new stream
+   * has a frame, so the switch does not blank the tile while the new connection waits for a keyframe.
+   * @param {string} id @param {MediaStream} stream
+   */
   setStream(id, stream) {
     const tile = this.tiles.get(id);
     if (!tile) return;
+    const current = tile.video.srcObject;
+    const showing = current instanceof MediaStream && current !== stream && tile.framed && tile.root.dataset.video === 'on'
+      && current.getVideoTracks().some((t) => t.readyState === 'live');
+    if (showing) {
+      // The new stream's video track may come a moment after its audio (one event each): until then
+      // the tile keeps the picture and the sound it has.
+      if (stream.getVideoTracks().length > 0 && tile.incoming?.srcObject !== stream) this.#handOver(tile, stream);
+      return;
+    }
     const video = tile.video;
     if (video.srcObject !== stream) video.srcObject = stream;
     if (!tile.watching) {
@@ -135,6 +150,11 @@ export class Grid {
         renderStatus(tile);
       });
     }
+    this.#play(video);
+  }
+
+  /** @param {HTMLVideoElement} video */
+  #play(video) {
     if (!video.paused) return;
     video.play().catch(() => {
       // Autoplay with sound needs a gesture on some browsers: play muted and offer a button.
@@ -142,6 +162,40 @@ export class Grid {
       video.play().catch(() => {});
       this.hooks.onAutoplayBlocked();
     });
+  }
+
+  /**
+   * Plays `stream` in a second, invisible and silent element over the tile's video, and swaps the two
+   * when the new one has a frame (or after 5 s whatever happens), taking over the sound then too.
+   * @param {Tile} tile @param {MediaStream} stream
+   */
+  #handOver(tile, stream) {
+    tile.incoming?.remove();
+    const next = createVideo();
+    next.classList.add('incoming');
+    next.muted = true;
+    next.srcObject = stream;
+    tile.incoming = next;
+    tile.video.after(next);
+    let timer = 0;
+    const swap = () => {
+      if (tile.incoming !== next) return;
+      clearTimeout(timer);
+      tile.incoming = undefined;
+      const old = tile.video;
+      next.classList.remove('incoming');
+      next.classList.toggle('off', old.classList.contains('off'));
+      next.muted = old.muted;
+      old.srcObject = null;
+      old.remove();
+      tile.video = next;
+      this.#play(next);
+      performance.mark(`huddle:picture-swap:${tile.root.dataset.participantId}`);
+    };
+    next.requestVideoFrameCallback(swap);
+    next.addEventListener('loadeddata', () => { if (next.videoWidth > 0) swap(); }, { once: true });
+    timer = window.setTimeout(swap, 5000);
+    next.play().catch(() => {});
   }
 
   /** @param {string | null} id null for the own tile @param {boolean} speaking */
@@ -165,10 +219,7 @@ export class Grid {
 /** @param {string} name @returns {Tile} */
 function createTile(name) {
   const root = el('div', 'tile');
-  const video = el('video');
-  video.autoplay = true;
-  video.playsInline = true;
-  video.setAttribute('playsinline', '');
+  const video = createVideo();
   const placeholder = el('div', 'placeholder');
   placeholder.hidden = true;
   const avatar = el('div', 'avatar');
@@ -193,6 +244,15 @@ function createTile(name) {
     connection: 'new', framed: false, watching: false };
   setName(tile, name);
   return tile;
+}
+
+/** @returns {HTMLVideoElement} */
+function createVideo() {
+  const video = el('video');
+  video.autoplay = true;
+  video.playsInline = true;
+  video.setAttribute('playsinline', '');
+  return video;
 }
 
 /** "Connecting…" until the connection is up and, with the camera on, the first picture is shown. @param {Tile} tile */
