@@ -20,6 +20,9 @@ public interface ISfuPeerListener
 
     /// <summary>A transport failed or the peer's consent ran out: the participant is gone.</summary>
     void OnTransportFailed(SfuPeer peer, string reason);
+
+    /// <summary>A transport changed state (for logs); <paramref name="publish"/> tells which of the two.</summary>
+    void OnTransportStateChanged(SfuPeer peer, bool publish, WebRtcTransportState state, string? reason);
 }
 
 /// <summary>Raised for a description the SFU cannot use; the message is for the person.</summary>
@@ -332,6 +335,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
 
     void IWebRtcTransportListener.OnStateChanged(WebRtcTransport transport, WebRtcTransportState state, string? reason)
     {
+        _listener.OnTransportStateChanged(this, ReferenceEquals(transport, PublishTransport), state, reason);
         if (state == WebRtcTransportState.Failed) _listener.OnTransportFailed(this, reason ?? "transport failed");
         else if (state == WebRtcTransportState.Connected && ReferenceEquals(transport, SubscribeTransport)) RequestKeyFramesForActiveConsumers();
     }

@@ -100,6 +100,35 @@ public sealed class SfuTests(SfuFixture sfu) : IClassFixture<SfuFixture>
     }
 
     [Fact]
+    public async Task A_page_that_crashes_is_removed_and_the_others_are_told_and_keep_their_call()
+    {
+        string room = MeetingFixture.NewRoom("crash");
+        await using Participant ana = await Meeting.JoinAsync(room, "Ana");
+        await using Participant ben = await Meeting.JoinAsync(room, "Ben");
+        Participant cho = await Meeting.JoinAsync(room, "Cho");
+        try
+        {
+            await ana.AssertReceivesAsync("Cho", audio: false);
+            await ben.AssertReceivesAsync("Cho", audio: false);
+
+            // Cho's tab dies: no leave, no close of anything by the page itself.
+            ICDPSession cdp = await cho.Page.Context.NewCDPSessionAsync(cho.Page);
+            _ = cdp.SendAsync("Page.crash"); // never answers: the page is gone
+            foreach (Participant person in new[] { ana, ben })
+            {
+                await person.WaitForRemoteTilesAsync(1);
+                await Assertions.Expect(person.RemoteTile("Cho")).ToHaveCountAsync(0);
+            }
+            await ana.AssertReceivesAsync("Ben", audio: false);
+            await ben.AssertReceivesAsync("Ana", audio: false);
+        }
+        finally
+        {
+            await cho.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Six_people_each_decode_the_five_others_with_two_connections_each()
     {
         string room = MeetingFixture.NewRoom("six");

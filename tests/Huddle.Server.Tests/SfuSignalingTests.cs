@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Huddle.Media.Dtls;
 using Huddle.Server.Tests.Rig;
 
@@ -249,6 +250,82 @@ public sealed class SfuSignalingTests
             Assert.Equal("mesh", (string?)(await first[i].ExpectAsync("mode"))["mode"]);
         }
         foreach (TestClient c in first) await c.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_server_wide_sfu_limit_refuses_joins_and_keeps_auto_rooms_peer_to_peer_until_seats_free_up()
+    {
+        // Five seats on the SFU for the whole server; rooms of up to 4 people are meshes.
+        await using var server = HuddleServer.With("--Huddle:RoomMode=auto", "--Huddle:SfuServerCapacity=5", "--Huddle:MeshCapacity=4");
+        await server.InitializeAsync();
+        var everyone = new List<TestClient>();
+        try
+        {
+            // Room A grows to 4: it moves to the SFU and takes 4 seats.
+            string a = RoomNames.Unique("a");
+            for (int i = 0; i < 4; i++) everyone.Add(await server.JoinAsync(a, $"a{i}"));
+            Assert.Equal("sfu", (string?)everyone[3].Joined!["mode"]);
+
+            // Room B grows to 4 too, but 4 more seats are not there: it stays peer to peer.
+            string b = RoomNames.Unique("b");
+            var roomB = new List<TestClient>();
+            for (int i = 0; i < 4; i++) roomB.Add(await server.JoinAsync(b, $"b{i}"));
+            everyone.AddRange(roomB);
+            Assert.Equal("mesh", (string?)roomB[3].Joined!["mode"]);
+            // A fifth in B fits neither a mesh nor the SFU: refused with its own code, B's people undisturbed.
+            await using (TestClient fifth = await server.ConnectAsync())
+            {
+                await fifth.SendAsync(new { type = "join", protocol = 1, room = b, name = "b4", media = new { audio = true, video = true } });
+                JsonObject error = await fifth.ExpectErrorAsync("server-full");
+                Assert.Contains("as many people as it can", (string?)error["message"]);
+            }
+            // The last SFU seat goes to a fifth person in A; a sixth in A is refused.
+            everyone.Add(await server.JoinAsync(a, "a4"));
+            await using (TestClient sixth = await server.ConnectAsync())
+            {
+                await sixth.SendAsync(new { type = "join", protocol = 1, room = a, name = "a5", media = new { audio = true, video = true } });
+                await sixth.ExpectErrorAsync("server-full");
+            }
+            Assert.Equal((5, 5), server.Rooms.SfuSeats);
+
+            // Two leave room A (3 left, still on the SFU): their two seats come back.
+            await everyone[0].CloseAsync();
+            await everyone[1].CloseAsync();
+            await WaitUntilAsync(() => server.Rooms.SfuSeats.Used == 3);
+            // A leaves down to 2 and goes back to peer to peer: its seats all come back.
+            await everyone[2].CloseAsync();
+            await WaitUntilAsync(() => server.Rooms.SfuSeats.Used == 0);
+            // Now B's fifth moves B (5 people) to the SFU.
+            TestClient b4 = await server.JoinAsync(b, "b4");
+            everyone.Add(b4);
+            Assert.Equal("sfu", (string?)b4.Joined!["mode"]);
+            foreach (TestClient c in roomB) Assert.Equal("sfu", (string?)(await SkipToAsync(c, "mode"))["mode"]);
+            Assert.Equal(5, server.Rooms.SfuSeats.Used);
+        }
+        finally
+        {
+            foreach (TestClient c in everyone) await c.DisposeAsync();
+        }
+    }
+
+    /// <summary>The next message of a type, passing over others (joins and leaves of the room).</summary>
+    private static async Task<JsonObject> SkipToAsync(TestClient client, string type)
+    {
+        while (true)
+        {
+            JsonObject message = await client.NextAsync();
+            if ((string?)message["type"] == type) return message;
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not come true within 10 s");
+            await Task.Delay(50);
+        }
     }
 
     [Fact]

@@ -31,6 +31,14 @@ public sealed class HuddleOptions
     [Range(2, 1000)]
     public int SfuCapacity { get; set; } = 50;
 
+    /// <summary>
+    /// People in SFU rooms on this server, all rooms together (0: no limit). The SFU's cost grows with
+    /// the number of forwarded streams; past this limit a join is refused with <c>server-full</c>, and
+    /// an auto room that would move to the SFU stays peer to peer while it fits a mesh.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int SfuServerCapacity { get; set; } = 500;
+
     /// <summary>Chat messages an SFU room keeps for late joiners.</summary>
     [Range(0, 1000)]
     public int ChatHistory { get; set; } = 50;

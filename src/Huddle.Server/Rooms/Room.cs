@@ -1,3 +1,4 @@
+using Huddle.Media.Transport;
 using System.Text.Json;
 using Huddle.Server.Signaling;
 using Huddle.Sfu;
@@ -47,9 +48,14 @@ internal sealed class Room(string name, RoomPolicy policy)
     {
         if (Closed) return JoinOutcome.Closed;
         if (_members.Count >= Capacity) return JoinOutcome.Full;
-        // auto: one more than the mesh carries well moves the whole room to the server, nobody rejoins.
-        bool upgrade = Policy.Mode == "auto" && Router is null && _members.Count + 1 > Policy.SwitchToSfuAbove;
+        // auto: one more than the mesh carries well moves the whole room to the server, nobody rejoins,
+        // if the server has SFU seats for all of them; otherwise the room stays peer to peer while a
+        // mesh holds it.
+        bool wantsSfu = Policy.Mode == "auto" && Router is null && _members.Count + 1 > Policy.SwitchToSfuAbove;
+        bool upgrade = wantsSfu && Policy.SfuSeats.TryTake(_members.Count + 1);
         if (upgrade) Router = Policy.CreateRouter(Name);
+        else if (wantsSfu && _members.Count >= Math.Max(Policy.MeshCapacity, Policy.SwitchToSfuAbove)) return JoinOutcome.ServerFull;
+        else if (Router is not null && !Policy.SfuSeats.TryTake(1)) return JoinOutcome.ServerFull;
         ParticipantInfo[] others = [.. _members.Select(m => m.Info)];
         _members.Add(newcomer);
         // The newcomer's `joined` goes out before anyone else can notify it of a later change.
@@ -62,7 +68,7 @@ internal sealed class Room(string name, RoomPolicy policy)
             {
                 if (ReferenceEquals(member, newcomer)) continue;
                 member.Sink.TrySend(mode);
-                member.Peer = Router!.AddPeer(member.Id, new PeerSignals(member));
+                member.Peer = Router!.AddPeer(member.Id, new PeerSignals(member, Policy.Logger));
             }
         }
         BroadcastLocked(Serialize(new ParticipantJoinedMessage(newcomer.Info), SignalingJson.Default.ParticipantJoinedMessage), except: newcomer);
@@ -70,16 +76,30 @@ internal sealed class Room(string name, RoomPolicy policy)
         {
             if (_chat.Count > 0) newcomer.Sink.TrySend(Serialize(new ChatHistoryMessage([.. _chat]), SignalingJson.Default.ChatHistoryMessage));
             // Subscribes the newcomer to everything already published; its subscribe offer follows `joined`.
-            newcomer.Peer = Router.AddPeer(newcomer.Id, new PeerSignals(newcomer));
+            newcomer.Peer = Router.AddPeer(newcomer.Id, new PeerSignals(newcomer, Policy.Logger));
         }
         return JoinOutcome.Joined;
+    }
+
+    /// <summary>A room nobody could join (made for a join the server refused) closes; the caller holds <see cref="Gate"/>.</summary>
+    internal bool CloseIfEmptyLocked()
+    {
+        if (_members.Count > 0) return false;
+        Closed = true;
+        Router?.Dispose();
+        Router = null;
+        return true;
     }
 
     /// <summary>Removes the participant; returns true when the room became empty. The caller holds <see cref="Gate"/>.</summary>
     internal bool RemoveLocked(Participant participant)
     {
         if (!_members.Remove(participant)) return false;
-        Router?.RemovePeer(participant.Id);
+        if (Router is not null)
+        {
+            Router.RemovePeer(participant.Id);
+            Policy.SfuSeats.Release(1);
+        }
         participant.Peer = null;
         BroadcastLocked(Serialize(new ParticipantLeftMessage(participant.Id), SignalingJson.Default.ParticipantLeftMessage), except: null);
         if (_members.Count == 0)
@@ -95,6 +115,7 @@ internal sealed class Room(string name, RoomPolicy policy)
             // until the browsers' direct connections carry them.
             Router old = Router;
             Router = null;
+            Policy.SfuSeats.Release(_members.Count);
             byte[] mode = Serialize(new ModeMessage("mesh"), SignalingJson.Default.ModeMessage);
             foreach (Participant member in _members)
             {
@@ -136,7 +157,7 @@ internal sealed class Room(string name, RoomPolicy policy)
     }
 
     /// <summary>Carries an SFU peer's subscribe offers to its browser; a failed transport ends the participant.</summary>
-    private sealed class PeerSignals(Participant participant) : ISfuPeerListener
+    private sealed class PeerSignals(Participant participant, ILogger logger) : ISfuPeerListener
     {
         public void OnSubscribeOffer(SfuPeer peer, string sdp, IReadOnlyList<SubscribedTrack> tracks)
         {
@@ -144,7 +165,10 @@ internal sealed class Room(string name, RoomPolicy policy)
             participant.Sink.TrySend(Serialize(message, SignalingJson.Default.SubscribeMessage));
         }
 
-        public void OnTransportFailed(SfuPeer peer, string reason) => participant.Sink.Disconnect("media connection lost");
+        public void OnTransportFailed(SfuPeer peer, string reason) => participant.Sink.Disconnect($"media connection lost ({reason})");
+
+        public void OnTransportStateChanged(SfuPeer peer, bool publish, WebRtcTransportState state, string? reason) =>
+            logger.LogInformation("SFU {Which} transport of {Id}: {State} {Reason}", publish ? "publish" : "subscribe", peer.Id, state, reason);
     }
 
     private void BroadcastLocked(byte[] message, Participant? except)
@@ -159,7 +183,33 @@ internal sealed class Room(string name, RoomPolicy policy)
         JsonSerializer.SerializeToUtf8Bytes(message, type);
 }
 
-internal enum JoinOutcome { Joined, Full, Closed }
+internal enum JoinOutcome { Joined, Full, ServerFull, Closed }
+
+/// <summary>
+/// The server-wide count of people in SFU rooms against <see cref="Configuration.HuddleOptions.SfuServerCapacity"/>.
+/// Rooms take seats under their own lock, so the count is shared with atomics.
+/// </summary>
+internal sealed class SfuSeats(int limit)
+{
+    private int _used;
+
+    /// <summary>0: no limit.</summary>
+    public int Limit { get; } = limit;
+
+    public int Used => Volatile.Read(ref _used);
+
+    public bool TryTake(int count)
+    {
+        while (true)
+        {
+            int used = Volatile.Read(ref _used);
+            if (Limit > 0 && used + count > Limit) return false;
+            if (Interlocked.CompareExchange(ref _used, used + count, used) == used) return true;
+        }
+    }
+
+    public void Release(int count) => Interlocked.Add(ref _used, -count);
+}
 
 /// <summary>How a room carries media, from <see cref="Configuration.HuddleOptions"/>.</summary>
 internal sealed record RoomPolicy(
@@ -170,7 +220,9 @@ internal sealed record RoomPolicy(
     int SwitchToMeshAtOrBelow,
     int ChatHistory,
     TimeSpan SfuGracePeriod,
-    Func<string, Router> CreateRouter)
+    Func<string, Router> CreateRouter,
+    SfuSeats SfuSeats,
+    ILogger Logger)
 {
     /// <summary>A mesh room holds <see cref="MeshCapacity"/>; SFU and auto rooms <see cref="SfuCapacity"/>.</summary>
     public int Capacity => Mode == "mesh" ? MeshCapacity : SfuCapacity;

@@ -137,6 +137,7 @@ internal static class ErrorCodes
     public const string NotJoined = "not-joined";
     public const string AlreadyJoined = "already-joined";
     public const string RoomFull = "room-full";
+    public const string ServerFull = "server-full";
     public const string InvalidRoom = "invalid-room";
     public const string InvalidName = "invalid-name";
     public const string UnknownParticipant = "unknown-participant";

@@ -45,7 +45,15 @@ internal sealed class SignalingConnection : IMessageSink
         return false;
     }
 
-    public void Disconnect(string reason) => Close(WebSocketCloseStatus.PolicyViolation, reason.Length > 100 ? reason[..100] : reason);
+    /// <summary>An error the server answered a message with (information level: clients cause them).</summary>
+    public void LogRefusal(string? participant, string code, string message) =>
+        _logger.LogInformation("Refused a message of {Participant}: {Code}: {Message}", participant ?? "(not joined)", code, message);
+
+    public void Disconnect(string reason)
+    {
+        _logger.LogInformation("Disconnecting a signaling socket: {Reason}", reason);
+        Close(WebSocketCloseStatus.PolicyViolation, reason.Length > 100 ? reason[..100] : reason);
+    }
 
     /// <summary>Queues a last message (if any) and closes the socket once it is sent.</summary>
     public void Close(WebSocketCloseStatus status, string reason)
@@ -67,6 +75,8 @@ internal sealed class SignalingConnection : IMessageSink
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
             // The peer vanished, timed out, or the server is stopping: all mean "left".
+            if (!shutdown.IsCancellationRequested)
+                _logger.LogInformation("Signaling socket of {Participant} ended: {Kind}: {Message}", session.ParticipantId ?? "(not joined)", e.GetType().Name, e.Message);
         }
         finally
         {
@@ -137,7 +147,11 @@ internal sealed class SignalingConnection : IMessageSink
                 }
                 while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
 
-                if (result.MessageType == WebSocketMessageType.Close) return;
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    _logger.LogInformation("Signaling socket of {Participant} closed by the client: {Status}", session.ParticipantId ?? "(not joined)", _socket.CloseStatus);
+                    return;
+                }
                 if (length > limit)
                 {
                     session.SendError(ErrorCodes.TooLarge, $"Messages are limited to {limit} bytes.");

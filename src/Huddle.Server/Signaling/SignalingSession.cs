@@ -22,6 +22,9 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
     private Room? _room;
     private Participant? _self;
 
+    /// <summary>Who this socket is or last was in a room, for logs.</summary>
+    public string? ParticipantId { get; private set; }
+
     public void Handle(ReadOnlySpan<byte> utf8)
     {
         string? type;
@@ -67,8 +70,13 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
     /// <summary>The socket closed or timed out: leaving the room is implied.</summary>
     public void OnDisconnected() => OnLeave(quiet: true);
 
-    public void SendError(string code, string message) =>
+    public void SendError(string code, string message)
+    {
+        // A description's parse error quotes the bad line, which may be an ICE password: not logged.
+        int quoted = message.IndexOf("not valid SDP:", StringComparison.Ordinal);
+        connection.LogRefusal(_self?.Id, code, quoted >= 0 ? message[..(quoted + 13)] : message);
         Send(new ErrorMessage(code, message), SignalingJson.Default.ErrorMessage);
+    }
 
     private void OnJoin(JoinRequest? request)
     {
@@ -93,7 +101,12 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
         }
 
         var self = new Participant(NewId(), name, request.Media ?? new MediaState(false, false), connection);
-        Room? joined = rooms.Join(room, self, JoinedFor);
+        (Room? joined, JoinOutcome outcome) = rooms.Join(room, self, JoinedFor);
+        if (outcome == JoinOutcome.ServerFull)
+        {
+            SendError(ErrorCodes.ServerFull, "This server is hosting as many people as it can right now. Try again in a while.");
+            return;
+        }
         if (joined is null)
         {
             int capacity = options.RoomMode == "mesh" ? options.MeshCapacity : options.SfuCapacity;
@@ -102,6 +115,7 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
         }
         _room = joined;
         _self = self;
+        ParticipantId = self.Id;
     }
 
     private byte[] JoinedFor(Room room, Participant self, ParticipantInfo[] others)

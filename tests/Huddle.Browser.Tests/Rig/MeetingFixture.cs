@@ -1,5 +1,7 @@
 using Huddle.Server;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 
 namespace Huddle.Browser.Tests.Rig;
@@ -22,6 +24,9 @@ public sealed class MeetingFixture : IAsyncLifetime
     private IPlaywright? _playwright;
 
     public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>Where this fixture's server writes its log (artifacts/server-logs when run by test.sh).</summary>
+    public string ServerLog { get; private set; } = "";
 
     /// <summary>The server's services, for tests that check what the server holds.</summary>
     public IServiceProvider Services => _app!.Services;
@@ -58,6 +63,10 @@ public sealed class MeetingFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = HuddleApp.Build(["--urls", "http://127.0.0.1:0", .. ServerArgs, .. _extraArgs]);
+        string logs = Path.Combine(Environment.GetEnvironmentVariable("HUDDLE_ARTIFACTS") ?? Path.GetTempPath(), "server-logs");
+        Directory.CreateDirectory(logs);
+        ServerLog = Path.Combine(logs, $"{DateTime.UtcNow:HHmmss}-{Guid.NewGuid():N}"[..16] + ".log");
+        _app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new FileLoggerProvider(ServerLog));
         await _app.StartAsync();
         BaseUri = new Uri(_app.Urls.First());
         _playwright = await Microsoft.Playwright.Playwright.CreateAsync();

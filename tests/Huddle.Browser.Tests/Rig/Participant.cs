@@ -4,13 +4,32 @@ using Microsoft.Playwright;
 namespace Huddle.Browser.Tests.Rig;
 
 /// <summary>One person in a meeting: a page in its own browser context, seen through what it shows.</summary>
-public sealed class Participant(string name, IBrowserContext context, IPage page) : IAsyncDisposable
+public sealed class Participant : IAsyncDisposable
 {
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
-    public string Name { get; } = name;
-    public IBrowserContext Context { get; } = context;
-    public IPage Page { get; } = page;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _console = new();
+
+    public Participant(string name, IBrowserContext context, IPage page)
+    {
+        Name = name;
+        Context = context;
+        Page = page;
+        // The page's warnings and errors, for failure messages ("huddle: the subscribe offer failed …").
+        page.Console += (_, message) =>
+        {
+            if (message.Type is not ("warning" or "error")) return;
+            _console.Enqueue($"{message.Type}: {message.Text}");
+            while (_console.Count > 20 && _console.TryDequeue(out string? _)) { }
+        };
+    }
+
+    public string Name { get; }
+    public IBrowserContext Context { get; }
+    public IPage Page { get; }
+
+    /// <summary>The page's last warnings and errors, one per line.</summary>
+    public string ConsoleTail => _console.IsEmpty ? "(no warnings)" : string.Join(Environment.NewLine, _console);
 
     public ILocator RemoteTile(string name) => Page.Locator($".tile[data-participant-id][data-name=\"{name}\"]");
 
@@ -77,7 +96,8 @@ public sealed class Participant(string name, IBrowserContext context, IPage page
             if (decoding && hearing) return;
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"{Name} does not receive {remoteName}: stats {JsonSerializer.Serialize(now)}, video {JsonSerializer.Serialize(video)}");
+                Assert.Fail($"{Name} does not receive {remoteName}: stats {JsonSerializer.Serialize(now)}, video {JsonSerializer.Serialize(video)}"
+                    + $"{Environment.NewLine}{Name}'s console:{Environment.NewLine}{ConsoleTail}");
             }
             if (first.FramesDecoded == 0 || first.AudioPackets == 0 || firstVideo.CurrentTime == 0)
             {

@@ -34,7 +34,7 @@ export const PROTOCOL_VERSION = 1;
 export const CHAT_MAX = 2000;
 
 /** Errors after which retrying the same join cannot help. */
-const FATAL_CODES = new Set(['room-full', 'invalid-room', 'invalid-name', 'unsupported-protocol']);
+const FATAL_CODES = new Set(['room-full', 'server-full', 'invalid-room', 'invalid-name', 'unsupported-protocol']);
 
 export class Call extends EventTarget {
   /**
