@@ -123,6 +123,7 @@ public static class HuddleApp
         app.MapGet("/echo", (IWebHostEnvironment environment, HttpContext context) => ServePage(environment, context, "echo.html"));
         app.MapEcho();
         app.MapRoomsApi();
+        app.MapMediaStats();
         app.MapSignaling();
     }
 

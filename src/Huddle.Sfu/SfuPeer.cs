@@ -344,9 +344,14 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
     {
         if (!ReferenceEquals(transport, PublishTransport)) return;
         if (!RtpHeader.TryParse(packet, out RtpHeader header)) return;
-        Producer? producer;
-        lock (_producersBySsrc) _producersBySsrc.TryGetValue(header.Ssrc, out producer);
-        producer?.OnRtp(packet, header, Environment.TickCount64);
+        // The copy-on-write array, not the dictionary: no lock per packet (two or three producers a peer).
+        Producer? producer = ProducerBySsrc(header.Ssrc);
+        if (producer is null)
+        {
+            Interlocked.Increment(ref _router.Socket.Counters.DroppedUnknownSsrc);
+            return;
+        }
+        producer.OnRtp(packet, header, Environment.TickCount64);
     }
 
     void IWebRtcTransportListener.OnRtcp(WebRtcTransport transport, Span<byte> packet)
@@ -358,9 +363,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             foreach (RtcpPacket rtcp in new RtcpCompoundPacket(packet))
             {
                 if (rtcp.PacketType != RtcpPacketType.SenderReport || !SenderReport.TryParse(rtcp.Bytes, out SenderReport sr)) continue;
-                Producer? producer;
-                lock (_producersBySsrc) _producersBySsrc.TryGetValue(sr.Ssrc, out producer);
-                producer?.OnSenderReport(sr.NtpTimestamp, now);
+                ProducerBySsrc(sr.Ssrc)?.OnSenderReport(sr.NtpTimestamp, now);
             }
             return;
         }
@@ -397,6 +400,15 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 if (slot.Consumer is { } consumer && consumer.Ssrc == mediaSsrc) consumer.Producer.RequestKeyFrame(Environment.TickCount64);
             }
         }
+    }
+
+    private Producer? ProducerBySsrc(uint ssrc)
+    {
+        foreach (Producer producer in Volatile.Read(ref _producers))
+        {
+            if (producer.Ssrc == ssrc) return producer;
+        }
+        return null;
     }
 
     private Consumer? ConsumerBySsrc(uint ssrc)

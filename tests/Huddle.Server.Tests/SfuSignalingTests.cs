@@ -361,6 +361,52 @@ public sealed class SfuSignalingTests
     }
 
     [Fact]
+    public async Task The_media_stats_api_counts_forwarded_packets_drops_and_their_forwarding_latency()
+    {
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");
+        await server.InitializeAsync();
+        using var dtls = new DtlsContext();
+        using var http = new HttpClient { BaseAddress = server.BaseUri };
+        var (publisher, subscriber) = await PairAsync(server, dtls);
+        await using (publisher)
+        await using (subscriber)
+        {
+            await Task.Delay(200); // the pairing's own packets are through
+            int start = subscriber.Received.Count(r => r.Sender == "pub");
+            JsonNode before = JsonNode.Parse(await http.GetStringAsync("/api/media/stats"))!;
+            // 200 packets (100 audio, 100 video) to one subscriber: 200 forwarded copies.
+            publisher.SendMedia(100);
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while (subscriber.Received.Count(r => r.Sender == "pub") < start + 200 && DateTime.UtcNow < deadline) await Task.Delay(50);
+            Assert.Equal(start + 200, subscriber.Received.Count(r => r.Sender == "pub"));
+            JsonNode after = JsonNode.Parse(await http.GetStringAsync("/api/media/stats"))!;
+
+            long Delta(string name) => (long)after[name]! - (long)before[name]!;
+            Assert.True(Delta("datagramsIn") >= 200, $"datagrams in: {Delta("datagramsIn")}");
+            Assert.True(Delta("datagramsOut") >= 200, $"datagrams out: {Delta("datagramsOut")}");
+            Assert.True(Delta("bytesIn") >= 200 * 100 && Delta("bytesOut") >= 200 * 100, "bytes are counted both ways");
+            JsonNode latency = after["forwardingLatencyUs"]!;
+            long forwarded = (long)latency["count"]! - (long)before["forwardingLatencyUs"]!["count"]!;
+            Assert.True(forwarded >= 200, $"forwarding latency recorded for {forwarded} packets");
+            long p50 = (long)latency["p50"]!, p99 = (long)latency["p99"]!;
+            Assert.True(p50 > 0 && p50 <= p99, $"p50 {p50} µs, p99 {p99} µs");
+            Assert.Equal((long)latency["count"]!, latency["buckets"]!.AsArray().Sum(b => (long)b!["count"]!));
+
+            // A packet for an SSRC nobody published is dropped and counted under its reason.
+            long unknownBefore = (long)after["drops"]!["unknownSsrc"]!;
+            publisher.SendRaw(ssrc: 0x0BADF00D, count: 3);
+            deadline = DateTime.UtcNow.AddSeconds(10);
+            long unknown = unknownBefore;
+            while (unknown < unknownBefore + 3 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+                unknown = (long)JsonNode.Parse(await http.GetStringAsync("/api/media/stats"))!["drops"]!["unknownSsrc"]!;
+            }
+            Assert.Equal(unknownBefore + 3, unknown);
+        }
+    }
+
+    [Fact]
     public async Task A_participant_whose_media_vanishes_is_removed_when_consent_expires_and_everyone_is_told()
     {
         await using var server = HuddleServer.With("--Huddle:RoomMode=sfu", "--Huddle:Media:ConsentTimeout=00:00:02");

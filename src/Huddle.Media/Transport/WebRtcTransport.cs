@@ -111,18 +111,25 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
     public bool SendRtp(Span<byte> buffer, int length)
     {
         SocketAddress? to = _ice.SelectedAddress;
-        if (to is null || State != WebRtcTransportState.Connected) return false;
+        if (to is null || State != WebRtcTransportState.Connected)
+        {
+            Interlocked.Increment(ref _socket.Counters.DroppedNotSendable);
+            return false;
+        }
         int protectedLength;
         lock (_sendLock)
         {
             if (_srtpOut is null || !_srtpOut.TryProtectRtp(buffer, length, out protectedLength))
             {
                 Counters.SendDropped++;
+                Interlocked.Increment(ref _socket.Counters.DroppedNotSendable);
                 return false;
             }
         }
         Counters.RtpSent++;
-        return _socket.Send(buffer[..protectedLength], to);
+        bool sent = _socket.Send(buffer[..protectedLength], to);
+        if (sent) _socket.RecordForwarded();
+        return sent;
     }
 
     /// <summary>Like <see cref="SendRtp"/> for an RTCP compound packet.</summary>
@@ -169,6 +176,7 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
                 if (srtp is null || !srtp.TryUnprotectRtp(datagram, datagram.Length, out int plain))
                 {
                     Counters.RtpDropped++;
+                    Interlocked.Increment(ref _socket.Counters.DroppedSrtp);
                     return;
                 }
                 Counters.RtpReceived++;
@@ -181,6 +189,7 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
                 if (srtp is null || !srtp.TryUnprotectRtcp(datagram, datagram.Length, out int plain))
                 {
                     Counters.RtcpDropped++;
+                    Interlocked.Increment(ref _socket.Counters.DroppedSrtp);
                     return;
                 }
                 Counters.RtcpReceived++;

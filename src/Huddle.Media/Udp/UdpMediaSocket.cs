@@ -57,6 +57,26 @@ public sealed class UdpMediaSocket : IDisposable
 
     public UdpCounters Counters { get; } = new();
 
+    /// <summary>
+    /// Per forwarded packet, from the socket returning the datagram that caused it to the send of the
+    /// forwarded copy returning, in microseconds (see <see cref="RecordForwarded"/>).
+    /// </summary>
+    public LatencyHistogram ForwardingLatency { get; } = new();
+
+    // When the datagram being dispatched on this thread came off the socket; 0 outside a dispatch.
+    [ThreadStatic] private static long t_receivedAt;
+
+    /// <summary>
+    /// Called after a packet caused by the datagram being dispatched (a forwarded copy, a retransmission)
+    /// was sent: records the time since that datagram came off the socket. Sends from other threads
+    /// (timers) are not forwarding and are not recorded.
+    /// </summary>
+    public void RecordForwarded()
+    {
+        long receivedAt = t_receivedAt;
+        if (receivedAt != 0) ForwardingLatency.RecordSince(receivedAt);
+    }
+
     public void Start()
     {
         _receiveThread.Start();
@@ -94,6 +114,7 @@ public sealed class UdpMediaSocket : IDisposable
         {
             _socket.SendTo(datagram, SocketFlags.None, to);
             Interlocked.Increment(ref Counters.DatagramsSent);
+            Interlocked.Add(ref Counters.BytesSent, datagram.Length);
             return true;
         }
         catch (SocketException)
@@ -127,7 +148,9 @@ public sealed class UdpMediaSocket : IDisposable
             {
                 return;
             }
+            t_receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             Interlocked.Increment(ref Counters.DatagramsReceived);
+            Interlocked.Add(ref Counters.BytesReceived, length);
             try
             {
                 Dispatch(buffer.AsSpan(0, length), from);
@@ -137,6 +160,7 @@ public sealed class UdpMediaSocket : IDisposable
                 // A bug in one session's handling must not stop the port for everyone.
                 Interlocked.Increment(ref Counters.HandlerErrors);
             }
+            t_receivedAt = 0;
         }
     }
 
@@ -207,13 +231,29 @@ public sealed class UdpMediaSocket : IDisposable
     }
 }
 
-/// <summary>What the socket saw, for tests, logs and the benchmark.</summary>
+/// <summary>What the socket and everything on it saw, for tests, logs and the benchmark; updated atomically.</summary>
 public sealed class UdpCounters
 {
     public long DatagramsReceived;
     public long DatagramsSent;
+    public long BytesReceived;
+    public long BytesSent;
+
+    /// <summary>Drop reasons: from an address no ICE check validated, or STUN for no known ufrag.</summary>
     public long DroppedUnknownSender;
+
+    /// <summary>Not STUN, DTLS, RTP or RTCP (RFC 7983), or STUN without USERNAME.</summary>
     public long DroppedMalformed;
+
+    /// <summary>SRTP or SRTCP that failed authentication, replayed, or arrived before keys.</summary>
+    public long DroppedSrtp;
+
+    /// <summary>RTP for an SSRC nobody publishes (the SFU counts it here).</summary>
+    public long DroppedUnknownSsrc;
+
+    /// <summary>A packet to send on a transport that is not connected yet, or that SRTP refused.</summary>
+    public long DroppedNotSendable;
+
     public long SendErrors;
     public long HandlerErrors;
 }

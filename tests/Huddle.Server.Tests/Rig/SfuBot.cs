@@ -145,6 +145,21 @@ internal sealed class SfuBot : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends <paramref name="count"/> video-sized RTP packets with an SSRC of our choosing (one not announced, say).</summary>
+    public void SendRaw(uint ssrc, int count)
+    {
+        var buffer = new byte[12 + 100 + 32];
+        for (int i = 0; i < count; i++)
+        {
+            buffer[0] = 0x80;
+            buffer[1] = 96;
+            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(2), (ushort)(1000 + i));
+            BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(4), (uint)i * 3000);
+            BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(8), ssrc);
+            _publish.SendRtp(buffer, 12 + 100);
+        }
+    }
+
     private async Task PumpAsync()
     {
         while (!_stop.IsCancellationRequested)

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Text.Json.Serialization;
+using Huddle.Media.Udp;
+using Huddle.Server.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Huddle.Server.Media;
+
+/// <summary>
+/// <c>GET /api/media/stats</c>: what the media port has carried since the server started — datagrams
+/// and bytes in and out, drops by reason, and the histogram of per-packet forwarding latency (socket
+/// receive to send returning, µs). Load tests read it before and after a run and subtract. Answers
+/// requests from this machine only, unless <c>Huddle:RoomsApiFromAnywhere</c> is set.
+/// </summary>
+internal static class MediaStatsEndpoint
+{
+    public static IEndpointRouteBuilder MapMediaStats(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/media/stats", (HttpContext context, MediaHost media, IOptions<HuddleOptions> options) =>
+        {
+            IPAddress? remote = context.Connection.RemoteIpAddress;
+            if (!options.Value.RoomsApiFromAnywhere && (remote is null || !IPAddress.IsLoopback(remote)))
+                return Results.StatusCode(StatusCodes.Status403Forbidden);
+            UdpCounters c = media.Socket.Counters;
+            long[] counts = media.Socket.ForwardingLatency.Snapshot();
+            var buckets = new List<LatencyBucket>();
+            for (int i = 0; i < counts.Length; i++)
+            {
+                if (counts[i] > 0) buckets.Add(new LatencyBucket(LatencyHistogram.LowerBound(i), LatencyHistogram.UpperBound(i), counts[i]));
+            }
+            var response = new MediaStatsResponse(
+                Interlocked.Read(ref c.DatagramsReceived), Interlocked.Read(ref c.DatagramsSent),
+                Interlocked.Read(ref c.BytesReceived), Interlocked.Read(ref c.BytesSent),
+                new DropCounts(Interlocked.Read(ref c.DroppedUnknownSender), Interlocked.Read(ref c.DroppedMalformed),
+                    Interlocked.Read(ref c.DroppedSrtp), Interlocked.Read(ref c.DroppedUnknownSsrc),
+                    Interlocked.Read(ref c.DroppedNotSendable), Interlocked.Read(ref c.SendErrors), Interlocked.Read(ref c.HandlerErrors)),
+                new LatencySummary(counts.Sum(), LatencyHistogram.Quantile(counts, 0.5), LatencyHistogram.Quantile(counts, 0.99),
+                    LatencyHistogram.Quantile(counts, 0.999), [.. buckets]));
+            return Results.Json(response, MediaStatsJson.Default.MediaStatsResponse);
+        });
+        return endpoints;
+    }
+}
+
+internal sealed record MediaStatsResponse(long DatagramsIn, long DatagramsOut, long BytesIn, long BytesOut, DropCounts Drops, LatencySummary ForwardingLatencyUs);
+
+internal sealed record DropCounts(long UnknownSender, long Malformed, long Srtp, long UnknownSsrc, long NotSendable, long SendErrors, long HandlerErrors);
+
+/// <summary>Quantiles are bucket upper bounds (within 6.25 %); <c>Buckets</c> lists the non-empty ones.</summary>
+internal sealed record LatencySummary(long Count, long P50, long P99, long P999, LatencyBucket[] Buckets);
+
+internal sealed record LatencyBucket(long From, long To, long Count);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(MediaStatsResponse))]
+internal sealed partial class MediaStatsJson : JsonSerializerContext;
