@@ -95,7 +95,7 @@ public sealed class Producer
         Interlocked.Exchange(ref _closed, 1);
         lock (this)
         {
-            foreach (Consumer consumer in _consumers) consumer.Close();
+            foreach (Consumer consumer in _consumers) consumer.OnSourceClosed(this);
             Volatile.Write(ref _consumers, []);
         }
     }
@@ -115,7 +115,7 @@ public sealed class Producer
                 lock (this) _keyFrames.OnKeyFrame(nowMs);
             }
         }
-        foreach (Consumer consumer in Volatile.Read(ref _consumers)) consumer.Forward(packet, seq, timestamp, nowMs);
+        foreach (Consumer consumer in Volatile.Read(ref _consumers)) consumer.Forward(packet, header, nowMs, this);
         if (nowMs - _lastHousekeepingMs >= HousekeepingIntervalMs) Housekeeping(nowMs);
     }
 

@@ -56,11 +56,27 @@ public sealed class SequenceRewriter
     private uint _lastOutTimestamp; // of the packet with the highest output number
     private long _lastOutMs;        // when that packet was forwarded
 
+    private readonly bool _hasOrigin;
+    private readonly ushort _originSeq;
+    private readonly uint _originTimestamp;
+
     /// <param name="clockRate">RTP clock rate of the output stream in Hz, e.g. 90000 for video or 48000 for Opus.</param>
     public SequenceRewriter(int clockRate)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(clockRate);
         _clockRate = clockRate;
+    }
+
+    /// <summary>
+    /// A rewriter whose output starts at <paramref name="firstSequence"/> and <paramref name="firstTimestamp"/>
+    /// instead of the first source packet's own values: RFC 3550 §5.1 wants random initial values, and
+    /// the receiver then learns nothing of the publisher's numbering.
+    /// </summary>
+    public SequenceRewriter(int clockRate, ushort firstSequence, uint firstTimestamp) : this(clockRate)
+    {
+        _hasOrigin = true;
+        _originSeq = firstSequence;
+        _originTimestamp = firstTimestamp;
     }
 
     public int ClockRate => _clockRate;
@@ -151,6 +167,29 @@ public sealed class SequenceRewriter
     }
 
     /// <summary>
+    /// The current source's sequence number behind output number <paramref name="outSeq"/>, for a
+    /// receiver's NACK. False for numbers from before the last switch (another source's), for numbers
+    /// not sent yet, and where skips make the mapping ambiguous.
+    /// </summary>
+    public bool TryMapBack(ushort outSeq, out ushort sourceSeq)
+    {
+        sourceSeq = 0;
+        if (!_started || !_hasOutput) return false;
+        long output = RtpSequence.Unwrap(_lastOutSeq, outSeq);
+        if (output > _lastOutSeq) return false;
+        long input = output - _seqOffset;
+        // Skips after the input moved later numbers down; numbers before the newest skip are not mapped.
+        if (_skipCount > 0 || _hasForgottenSkip)
+        {
+            long newestSkip = _skipCount > 0 ? _skips[(_skipFirst + _skipCount - 1) % MaxRememberedSkips] : _forgottenSkip;
+            if (input <= newestSkip) return false;
+        }
+        if (input < _startIn || input > _highestIn) return false;
+        sourceSeq = (ushort)input;
+        return true;
+    }
+
+    /// <summary>
     /// The SFU drops packet <paramref name="seq"/> of the current source (padding only, a layer the
     /// consumer does not get): later output numbers shift down by one so the receiver sees no gap and
     /// sends no NACK for it. Only a packet newer than every packet forwarded or skipped so far can be
@@ -186,8 +225,10 @@ public sealed class SequenceRewriter
         _highestIn = input - 1; // so that the first packet counts as new
         if (!_hasOutput)
         {
-            _seqOffset = 0;
-            _tsOffset = 0;
+            // Output numbers are kept extended (never wrapped) so they can be compared; the origin
+            // only moves them by less than 2^16.
+            _seqOffset = _hasOrigin ? _originSeq - input : 0;
+            _tsOffset = _hasOrigin ? unchecked(_originTimestamp - timestamp) : 0;
             return;
         }
         _seqOffset = _lastOutSeq + 1 - input;

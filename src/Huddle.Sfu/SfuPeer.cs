@@ -206,8 +206,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             {
                 if (slot.Consumer is { } consumer && ReferenceEquals(consumer.Producer.Owner, publisher))
                 {
-                    consumer.Close();
-                    consumer.Producer.RemoveConsumer(consumer);
+                    consumer.Detach();
                     slot.Consumer = null;
                     changed = true;
                 }
@@ -435,8 +434,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             {
                 if (slot.Consumer is { } consumer)
                 {
-                    consumer.Close();
-                    consumer.Producer.RemoveConsumer(consumer);
+                    consumer.Detach();
                     slot.Consumer = null;
                 }
             }

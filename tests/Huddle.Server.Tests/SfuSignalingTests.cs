@@ -162,6 +162,87 @@ public sealed class SfuSignalingTests
     }
 
     [Fact]
+    public async Task A_consumer_switched_to_another_publisher_continues_its_numbers_from_that_publishers_key_frame()
+    {
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");
+        await server.InitializeAsync();
+        using var dtls = new DtlsContext();
+        string room = RoomNames.Unique("switch");
+        await using SfuBot ana = await SfuBot.JoinAsync(server, dtls, room, "ana");
+        await using SfuBot ben = await SfuBot.JoinAsync(server, dtls, room, "ben");
+        await using SfuBot sub = await SfuBot.JoinAsync(server, dtls, room, "sub");
+        await ana.PublishAsync();
+        await ben.PublishAsync();
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((sub.ReceivedFrom.GetValueOrDefault("ana") < 10 || sub.ReceivedFrom.GetValueOrDefault("ben") < 10) && DateTime.UtcNow < deadline)
+        {
+            ana.SendMedia(2);
+            ben.SendMedia(2);
+            await Task.Delay(20);
+        }
+        Assert.True(sub.ReceivedFrom.GetValueOrDefault("ben") >= 10, "media did not start flowing");
+
+        // The stream sub receives ana's video on is switched to ben's video (what speaker switching will do).
+        Huddle.Sfu.Router router = server.Rooms.Find(room)!.Router!;
+        Huddle.Sfu.Consumer consumer = router.Find(sub.Id)!.Consumers.Single(c => c.Kind == Huddle.Sfu.MediaKind.Video && c.Producer.Owner.Id == ana.Id);
+        Huddle.Sfu.Producer benVideo = router.Find(ben.Id)!.Producers.Single(p => p.Kind == Huddle.Sfu.MediaKind.Video);
+        int plisBefore = ben.PublishRtcp.Count(IsPli);
+        consumer.SwitchSource(benVideo);
+        Assert.Same(benVideo, consumer.PendingSource);
+        deadline = DateTime.UtcNow.AddSeconds(5);
+        while (ben.PublishRtcp.Count(IsPli) == plisBefore && DateTime.UtcNow < deadline)
+        {
+            // Delta frames, as a camera keeps sending (a request within 300 ms of the last goes out with them).
+            ben.SendVideo(1);
+            await Task.Delay(20);
+        }
+        Assert.True(ben.PublishRtcp.Count(IsPli) > plisBefore, "the new source was not asked for a key frame");
+
+        // Until ben's key frame the stream still carries ana; ben's delta frames are not forwarded on it.
+        ana.SendVideo(5);
+        ben.SendVideo(5);
+        await Task.Delay(300);
+        ben.SendVideo(5, keyFrame: true);
+        ana.SendVideo(5);
+        deadline = DateTime.UtcNow.AddSeconds(5);
+        while (sub.Received.Count(r => r.Ssrc == consumer.Ssrc && r.Sender == "ben") < 5 && DateTime.UtcNow < deadline) await Task.Delay(20);
+
+        var stream = sub.Received.Where(r => r.Ssrc == consumer.Ssrc).ToList();
+        int firstBen = stream.FindIndex(r => r.Sender == "ben");
+        Assert.True(firstBen > 0, "ben never appeared on the switched stream");
+        Assert.Equal('k', stream[firstBen].Kind);
+        Assert.All(stream.Take(firstBen), r => Assert.Equal("ana", r.Sender));
+        Assert.All(stream.Skip(firstBen), r => Assert.Equal("ben", r.Sender));
+        Assert.Equal(5, stream.Count(r => r.Sender == "ben"));
+        Assert.Same(benVideo, consumer.Producer);
+        Assert.Null(consumer.PendingSource);
+        // One continuous stream for the subscriber: every number follows the one before, across the switch.
+        var seqs = stream.Select(r => r.Seq).ToList();
+        for (int i = 1; i < seqs.Count; i++) Assert.Equal((ushort)(seqs[i - 1] + 1), seqs[i]);
+
+        // A packet after the switch lost on the way is NACKed with its output number and comes back as
+        // ben's packet under that same number, from the cache of the new source.
+        ushort lost = (ushort)(seqs[^1] + 2);
+        sub.DropIncoming = (ssrc, seq) => ssrc == consumer.Ssrc && seq == lost;
+        ben.SendVideo(4);
+        deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!sub.Received.Any(r => r.Ssrc == consumer.Ssrc && r.Seq == (ushort)(lost + 2)) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.DoesNotContain(sub.Received, r => r.Ssrc == consumer.Ssrc && r.Seq == lost);
+        sub.DropIncoming = null;
+        var nack = new byte[16];
+        Assert.True(Huddle.Sfu.NackGenerator.TryWriteNack(nack, 0x1234, consumer.Ssrc, [lost], out int written));
+        deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!sub.Received.Any(r => r.Ssrc == consumer.Ssrc && r.Seq == lost) && DateTime.UtcNow < deadline)
+        {
+            sub.SendSubscribeRtcp(nack.AsSpan(0, written));
+            await Task.Delay(100);
+        }
+        Assert.Equal("ben", sub.Received.Single(r => r.Ssrc == consumer.Ssrc && r.Seq == lost).Sender);
+    }
+
+    private static bool IsPli(byte[] rtcp) => rtcp.Length >= 12 && rtcp[1] == 206 && (rtcp[0] & 0x1F) == 1;
+
+    [Fact]
     public async Task The_server_nacks_a_publishers_lost_packet_and_sends_reports_both_ways()
     {
         await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");

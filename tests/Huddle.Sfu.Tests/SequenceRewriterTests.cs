@@ -28,6 +28,43 @@ public sealed class SequenceRewriterTests
     }
 
     [Fact]
+    public void With_an_origin_the_output_starts_there_and_keeps_the_sources_spacing()
+    {
+        var r = new SequenceRewriter(90000, firstSequence: 65534, firstTimestamp: 0xFFFF_FF00);
+        r.SwitchSource(A);
+        Assert.Equal(((ushort)65534, 0xFFFF_FF00u), Rewrite(r, A, 1000, 5000, 0));
+        // Wraps like any RTP stream: 65535, then 0 and 1 (a lost source packet stays a gap).
+        Assert.Equal(((ushort)65535, unchecked(0xFFFF_FF00u + 3000)), Rewrite(r, A, 1001, 8000, 33));
+        Assert.Equal(((ushort)1, unchecked(0xFFFF_FF00u + 9000)), Rewrite(r, A, 1003, 14000, 100));
+        // A late packet takes its place in the gap.
+        Assert.Equal(((ushort)0, unchecked(0xFFFF_FF00u + 6000)), Rewrite(r, A, 1002, 11000, 120));
+    }
+
+    [Fact]
+    public void Output_numbers_map_back_to_the_current_sources_numbers_and_only_to_those()
+    {
+        var r = new SequenceRewriter(90000, firstSequence: 100, firstTimestamp: 0);
+        r.SwitchSource(A);
+        for (int i = 0; i < 5; i++) Rewrite(r, A, 5000 + i, (uint)(i * 3000), i * 33);   // out 100..104
+        Assert.True(r.TryMapBack(102, out ushort source));
+        Assert.Equal(5002, source);
+        Assert.False(r.TryMapBack(105, out _)); // not sent yet
+        r.SwitchSource(B);
+        for (int i = 0; i < 3; i++) Rewrite(r, B, 60000 + i, (uint)(i * 3000), 200 + i * 33); // out 105..107
+        Assert.True(r.TryMapBack(106, out source));
+        Assert.Equal(60001, source);
+        // 102 was A's: after the switch nothing of A's can be resent as B's.
+        Assert.False(r.TryMapBack(102, out _));
+        Assert.False(r.TryMapBack(104, out _));
+        // A skipped packet shifts later numbers: only numbers after the newest skip map back.
+        Assert.True(r.Skip(60003));
+        Assert.Equal((ushort)108, Rewrite(r, B, 60004, 12000, 400).Seq);
+        Assert.True(r.TryMapBack(108, out source));
+        Assert.Equal(60004, source);
+        Assert.False(r.TryMapBack(107, out _));
+    }
+
+    [Fact]
     public void Everything_is_refused_before_a_source_is_chosen()
     {
         var r = new SequenceRewriter(90000);

@@ -42,6 +42,9 @@ internal sealed class SfuBot : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>Our participant id in the room.</summary>
+    public string Id => _signal.Id!;
+
     public uint AudioSsrc { get; } = (uint)Random.Shared.Next(1, int.MaxValue);
 
     public uint VideoSsrc { get; } = (uint)Random.Shared.Next(1, int.MaxValue);
@@ -57,6 +60,7 @@ internal sealed class SfuBot : IAsyncDisposable
         {
             if (!RtpHeader.TryParse(packet, out RtpHeader header)) return;
             ReadOnlySpan<byte> payload = header.Payload;
+            if (payload.Length > KeyFramePrefix.Length && payload[..KeyFramePrefix.Length].SequenceEqual(KeyFramePrefix)) payload = payload[KeyFramePrefix.Length..];
             int end = payload.IndexOf((byte)'|');
             if (end <= 0) return;
             string sender = Encoding.ASCII.GetString(payload[..end]);
@@ -142,6 +146,35 @@ internal sealed class SfuBot : IAsyncDisposable
                 if (isVideo && DropVideo.Contains(seq)) continue;
                 _publish.SendRtp(buffer, 12 + payload.Length);
             }
+        }
+    }
+
+    /// <summary>
+    /// A VP8 key frame's start as RFC 7741 and RFC 6386 §9.1 lay it out: payload descriptor (S=1, PID 0),
+    /// frame tag with P=0, the start code 9d 01 2a and a 160x120 size. Our name follows it.
+    /// </summary>
+    private static readonly byte[] KeyFramePrefix = [0x10, 0x00, 0x00, 0x00, 0x9D, 0x01, 0x2A, 0xA0, 0x00, 0x78, 0x00];
+
+    /// <summary>
+    /// Sends <paramref name="count"/> video packets only; with <paramref name="keyFrame"/> the first starts
+    /// a VP8 key frame (its payload reads "&lt;name&gt;|k|…" after the VP8 headers), the others are delta frames.
+    /// </summary>
+    public void SendVideo(int count, bool keyFrame = false)
+    {
+        byte[] delta = Encoding.ASCII.GetBytes(Name + "|v|" + new string('x', 100));
+        byte[] key = [.. KeyFramePrefix, .. Encoding.ASCII.GetBytes(Name + "|k|" + new string('x', 100))];
+        var buffer = new byte[12 + key.Length + 32];
+        for (int i = 0; i < count; i++)
+        {
+            ushort seq = ++_videoSeq;
+            byte[] payload = keyFrame && i == 0 ? key : delta;
+            buffer[0] = 0x80;
+            buffer[1] = 96;
+            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(2), seq);
+            BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(4), (uint)seq * 3000u);
+            BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(8), VideoSsrc);
+            payload.CopyTo(buffer, 12);
+            _publish.SendRtp(buffer, 12 + payload.Length);
         }
     }
 
