@@ -154,7 +154,13 @@ public sealed class SfuTests(SfuFixture sfu) : IClassFixture<SfuFixture>
                             async () => {
                               const pc = window.huddle.call.peerConnections.get('publish');
                               const out = [];
-                              (await pc.getStats()).forEach(s => { if (s.type === 'outbound-rtp') out.push(`${s.kind}: sent ${s.packetsSent} encoded ${s.framesEncoded ?? '-'} limit ${s.qualityLimitationReason ?? '-'}`); });
+                              (await pc.getStats()).forEach(s => {
+                                if (s.type === 'outbound-rtp') out.push(`${s.kind}: sent ${s.packetsSent} encoded ${s.framesEncoded ?? '-'} limit ${s.qualityLimitationReason ?? '-'} fps ${s.framesPerSecond ?? '-'} target ${s.targetBitrate ?? '-'} plis ${s.pliCount ?? '-'} nacks ${s.nackCount ?? '-'}`);
+                                if (s.type === 'media-source' && s.kind === 'video') out.push(`camera: frames ${s.frames ?? '-'} fps ${s.framesPerSecond ?? '-'}`);
+                                if (s.type === 'candidate-pair' && s.nominated) out.push(`path: available out ${s.availableOutgoingBitrate ?? '-'}`);
+                              });
+                              const track = window.huddle.call.local?.video;
+                              if (track) out.push(`track: ${track.readyState}${track.muted ? ' muted' : ''}`);
                               return out.join('; ');
                             }
                             """);
