@@ -102,6 +102,12 @@ public sealed class Router : IDisposable
         }
     }
 
+    /// <summary>A consumer's SSRC is free again (its consumer was removed).</summary>
+    internal void ReleaseSsrc(uint ssrc)
+    {
+        lock (_ssrcs) _ssrcs.Remove(ssrc);
+    }
+
     public void Dispose()
     {
         foreach (string id in _peers.Keys) RemovePeer(id);

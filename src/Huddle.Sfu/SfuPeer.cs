@@ -56,6 +56,12 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
         public string Mid { get; } = mid;
         public MediaKind Kind { get; } = kind;
         public Consumer? Consumer;
+
+        /// <summary>The subscribe offer version that first carried this empty slot as inactive (0: not yet).</summary>
+        public ulong InactiveInOffer;
+
+        /// <summary>The browser answered an offer with the slot inactive: it may carry another track now.</summary>
+        public bool Reusable;
     }
 
     internal SfuPeer(Router router, string id, ISfuPeerListener listener)
@@ -153,6 +159,8 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             }
             foreach (Slot slot in _slots)
             {
+                // This answer is to offer version _subscribeVersion (one offer outstanding at a time).
+                if (slot.Consumer is null && slot.InactiveInOffer != 0 && slot.InactiveInOffer <= _subscribeVersion) slot.Reusable = true;
                 if (slot.Consumer is { Active: false, Closed: false } consumer && answer.FindMedia(slot.Mid) is { IsRejected: false })
                 {
                     consumer.Active = true;
@@ -183,11 +191,21 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             foreach (Producer producer in producers)
             {
                 if (producer.Closed || _slots.Any(s => s.Consumer?.Producer == producer)) continue;
-                string mid = _slots.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                // A section left inactive by someone who left is reused for the same kind of media, so
+                // the description stays as large as the room, not as its history (a long meeting with
+                // comings and goings would otherwise grow by two sections per visit).
+                Slot? slot = _slots.FirstOrDefault(s => s.Consumer is null && s.Kind == producer.Kind && s.Reusable);
+                if (slot is null)
+                {
+                    slot = new Slot(_slots.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), producer.Kind);
+                    _slots.Add(slot);
+                }
                 uint ssrc = _router.NewSsrc();
                 byte payloadType = producer.Kind == MediaKind.Audio ? Router.OpusPayloadType : Router.Vp8PayloadType;
-                var consumer = new Consumer(producer, this, mid, ssrc, payloadType);
-                _slots.Add(new Slot(mid, producer.Kind) { Consumer = consumer });
+                var consumer = new Consumer(producer, this, slot.Mid, ssrc, payloadType);
+                slot.Consumer = consumer;
+                slot.InactiveInOffer = 0;
+                slot.Reusable = false;
                 producer.AddConsumer(consumer);
                 added = true;
             }
@@ -207,6 +225,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 if (slot.Consumer is { } consumer && ReferenceEquals(consumer.Producer.Owner, publisher))
                 {
                     consumer.Detach();
+                    _router.ReleaseSsrc(consumer.Ssrc);
                     slot.Consumer = null;
                     changed = true;
                 }
@@ -249,6 +268,11 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 });
                 if (consumer is not null) tracks.Add(new SubscribedTrack(slot.Mid, consumer.Producer.Owner.Id, slot.Kind == MediaKind.Audio ? "audio" : "video"));
             }
+            ulong version = ++_subscribeVersion;
+            foreach (Slot slot in _slots)
+            {
+                if (slot.Consumer is null && slot.InactiveInOffer == 0) slot.InactiveInOffer = version;
+            }
             var offer = SdpOfferBuilder.Build(new OfferOptions
             {
                 IceUfrag = SubscribeTransport.LocalIce.Ufrag,
@@ -256,7 +280,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 Fingerprint = SubscribeTransport.LocalFingerprint,
                 Candidates = _router.Candidates(),
                 Media = media,
-                SessionVersion = ++_subscribeVersion,
+                SessionVersion = version,
             });
             sdp = offer.Write();
             _offerOutstanding = true;
@@ -435,6 +459,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 if (slot.Consumer is { } consumer)
                 {
                     consumer.Detach();
+                    _router.ReleaseSsrc(consumer.Ssrc);
                     slot.Consumer = null;
                 }
             }

@@ -243,6 +243,37 @@ public sealed class SfuSignalingTests
     private static bool IsPli(byte[] rtcp) => rtcp.Length >= 12 && rtcp[1] == 206 && (rtcp[0] & 0x1F) == 1;
 
     [Fact]
+    public async Task Sections_of_people_who_left_are_reused_so_the_description_does_not_grow_with_each_visit()
+    {
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");
+        await server.InitializeAsync();
+        using var dtls = new DtlsContext();
+        string room = RoomNames.Unique("visits");
+        await using SfuBot host = await SfuBot.JoinAsync(server, dtls, room, "host");
+        for (int visit = 1; visit <= 4; visit++)
+        {
+            await using SfuBot visitor = await SfuBot.JoinAsync(server, dtls, room, $"visitor{visit}");
+            await visitor.PublishAsync();
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while (host.ReceivedFrom.GetValueOrDefault(visitor.Name) == 0 && DateTime.UtcNow < deadline)
+            {
+                visitor.SendMedia(2);
+                await Task.Delay(20);
+            }
+            Assert.True(host.ReceivedFrom.GetValueOrDefault(visitor.Name) > 0, $"the host does not receive visitor {visit}");
+            await visitor.Signal.CloseAsync();
+            // The host is told: its next offer carries the visitor's sections as inactive.
+            int offers = host.SubscribeOfferSections.Count;
+            deadline = DateTime.UtcNow.AddSeconds(10);
+            while (host.SubscribeOfferSections.Count == offers && DateTime.UtcNow < deadline) await Task.Delay(20);
+        }
+        // Every visitor published audio and video; four visits later the host's offers still have two sections.
+        Assert.True(host.SubscribeOfferSections.Count >= 8, $"the host answered {host.SubscribeOfferSections.Count} offers");
+        Assert.Equal(2, host.SubscribeOfferSections.Max());
+        Assert.Empty(host.Errors);
+    }
+
+    [Fact]
     public async Task The_server_nacks_a_publishers_lost_packet_and_sends_reports_both_ways()
     {
         await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");

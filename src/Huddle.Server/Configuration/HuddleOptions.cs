@@ -63,10 +63,14 @@ public sealed class HuddleOptions
     public int MaxConnections { get; set; } = 10_000;
 
     /// <summary>Interval of WebSocket pings sent by the server.</summary>
-    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(3);
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long after a ping the server waits for a pong before closing the socket.</summary>
-    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long after a ping the server waits for a pong before closing the socket. Generous: a browser
+    /// on a starved machine or a busy phone can take seconds to answer, and closing its socket makes it
+    /// rejoin as someone new; media that really vanished is also caught by ICE consent (30 s).
+    /// </summary>
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>STUN and TURN servers handed to browsers in <c>joined</c>.</summary>
     public List<IceServerOptions> IceServers { get; set; } = [];

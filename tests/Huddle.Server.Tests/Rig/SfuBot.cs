@@ -228,9 +228,13 @@ internal sealed class SfuBot : IAsyncDisposable
         }
     }
 
+    /// <summary>The number of m-sections of each subscribe offer answered, in order.</summary>
+    public ConcurrentQueue<int> SubscribeOfferSections { get; } = new();
+
     private async Task AnswerSubscribeAsync(string offerText)
     {
         SessionDescription offer = SessionDescription.Parse(offerText);
+        SubscribeOfferSections.Enqueue(offer.Media.Count);
         SessionDescription answer = SdpAnswerBuilder.Build(offer, new AnswerOptions
         {
             IceUfrag = _subscribe.LocalIce.Ufrag,

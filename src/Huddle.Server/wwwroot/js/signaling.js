@@ -9,7 +9,7 @@
 /** @typedef {{ retryInMs: number, retryAt: number, everConnected: boolean, attempt: number }} DownDetail */
 
 export const PING_EVERY_MS = 5000;
-export const PONG_WITHIN_MS = 5000;
+export const PONG_WITHIN_MS = 10000;
 export const BACKOFF_MIN_MS = 500;
 export const BACKOFF_MAX_MS = 8000;
 
