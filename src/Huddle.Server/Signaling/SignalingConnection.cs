@@ -62,7 +62,13 @@ internal sealed class SignalingConnection : IMessageSink
         _closeReason = reason;
         _closing = true;
         _outbox.Writer.TryComplete();
+        // The receive loop waits for the client's next frame; a client that does not answer our close
+        // must not stay in its room until the keep-alive gives up on it: stop waiting shortly after.
+        _abort.CancelAfter(CloseGrace);
     }
+
+    /// <summary>How long a socket we close may take to answer our close frame before it is cut.</summary>
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     public async Task RunAsync(SignalingSession session, CancellationToken shutdown)
     {
