@@ -45,6 +45,35 @@ public sealed class SrtpTests
 
     [Theory]
     [MemberData(nameof(Profiles))]
+    public void A_context_full_of_streams_takes_a_new_ssrc_only_in_place_of_an_idle_one(SrtpProfile profile)
+    {
+        // An SFU subscriber sees a new SSRC for everyone who comes to a long meeting: the state of
+        // streams gone quiet must make way, and streams in use must not be pushed out.
+        var (sender, receiver) = Pair(profile);
+        for (uint ssrc = 1; ssrc <= SrtpContext.MaxStreams; ssrc++)
+        {
+            byte[] sent = Protect(sender, RtpPacket(1, ssrc, payload: 20));
+            Assert.True(receiver.TryUnprotectRtp(sent, sent.Length, out _));
+        }
+        uint extra = SrtpContext.MaxStreams + 1;
+        var buffer = new byte[RtpPacket(1, extra, payload: 20).Length + 32];
+        RtpPacket(1, extra, payload: 20).CopyTo(buffer, 0);
+        Assert.False(sender.TryProtectRtp(buffer, buffer.Length - 32, out _)); // all are recent: bounded, nothing evicted
+
+        sender.IdleStreamEvictMs = 0;
+        receiver.IdleStreamEvictMs = 0;
+        byte[] fresh = Protect(sender, RtpPacket(1, extra, payload: 20));
+        Assert.True(receiver.TryUnprotectRtp(fresh, fresh.Length, out _));
+        // The newcomer's stream goes on (its replay window kept), and a forged packet is still refused.
+        byte[] next = Protect(sender, RtpPacket(2, extra, payload: 20));
+        Assert.True(receiver.TryUnprotectRtp(next, next.Length, out _));
+        byte[] forged = Protect(sender, RtpPacket(3, extra + 1, payload: 20));
+        forged[^1] ^= 1;
+        Assert.False(receiver.TryUnprotectRtp(forged, forged.Length, out _));
+    }
+
+    [Theory]
+    [MemberData(nameof(Profiles))]
     public void Rtp_round_trips_with_csrc_and_extension_and_the_payload_is_encrypted(SrtpProfile profile)
     {
         var (sender, receiver) = Pair(profile);

@@ -107,6 +107,7 @@ public sealed class SrtpContext : IDisposable
         RtpStream? stream = RtpStreamFor(ssrc, create: true);
         if (stream is null || !stream.Estimate(seq, out uint roc)) return false;
         stream.Update(roc, seq);
+        stream.LastUsedMs = Environment.TickCount64;
 
         if (_gcm)
         {
@@ -142,8 +143,9 @@ public sealed class SrtpContext : IDisposable
         if (!TryHeaderLength(packet[..bodyEnd], out int headerLength)) return false;
         uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[8..]);
         ushort seq = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
-        RtpStream? stream = RtpStreamFor(ssrc, create: false) ?? (_rtp.Count < MaxStreams ? new RtpStream() : null);
-        if (stream is null || !stream.Estimate(seq, out uint roc)) return false;
+        // A new SSRC's state is kept only once a packet of it authenticates (below).
+        RtpStream stream = RtpStreamFor(ssrc, create: false) ?? new RtpStream();
+        if (!stream.Estimate(seq, out uint roc)) return false;
         ulong index = ((ulong)roc << 16) | seq;
         if (!stream.Window.Check(index)) return false;
 
@@ -166,9 +168,14 @@ public sealed class SrtpContext : IDisposable
             CtrIv(ctr, _rtpSalt, ssrc, index);
             if (!RtpOpen.Ctr(ctr, packet[headerLength..bodyEnd])) return false;
         }
+        if (!_rtp.ContainsKey(ssrc))
+        {
+            if (!MakeRoom(_rtp)) return false;
+            _rtp[ssrc] = stream;
+        }
         stream.Window.Accept(index);
         stream.Update(roc, seq);
-        _rtp.TryAdd(ssrc, stream);
+        stream.LastUsedMs = Environment.TickCount64;
         plainLength = bodyEnd;
         return true;
     }
@@ -182,6 +189,7 @@ public sealed class SrtpContext : IDisposable
         uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[4..]);
         RtcpStream? stream = RtcpStreamFor(ssrc, create: true);
         if (stream is null) return false;
+        stream.LastUsedMs = Environment.TickCount64;
         uint index = stream.NextIndex;
         stream.NextIndex = (stream.NextIndex + 1) & 0x7FFFFFFF;
         uint word = SrtcpEncryptedFlag | index;
@@ -218,8 +226,7 @@ public sealed class SrtpContext : IDisposable
         if ((uint)length > (uint)packet.Length || length < RtcpHeaderLength + 4 + tagLength) return false;
         if (packet[0] >> 6 != 2) return false;
         uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[4..]);
-        RtcpStream? stream = RtcpStreamFor(ssrc, create: false) ?? (_rtcp.Count < MaxStreams ? new RtcpStream() : null);
-        if (stream is null) return false;
+        RtcpStream stream = RtcpStreamFor(ssrc, create: false) ?? new RtcpStream();
 
         if (_gcm)
         {
@@ -233,8 +240,13 @@ public sealed class SrtpContext : IDisposable
             Span<byte> iv = stackalloc byte[12];
             GcmRtcpIv(iv, ssrc, index);
             if (!RtcpOpen.Open(iv, packet[..RtcpHeaderLength], packet.Slice(indexAt, 4), packet[RtcpHeaderLength..tagAt], packet.Slice(tagAt, GcmTagLength))) return false;
+            if (!_rtcp.ContainsKey(ssrc))
+            {
+                if (!MakeRoom(_rtcp)) return false;
+                _rtcp[ssrc] = stream;
+            }
             stream.Window.Accept(index);
-            _rtcp.TryAdd(ssrc, stream);
+            stream.LastUsedMs = Environment.TickCount64;
             plainLength = tagAt;
             return true;
         }
@@ -254,8 +266,13 @@ public sealed class SrtpContext : IDisposable
                 CtrIv(ctr, _rtcpSalt, ssrc, index);
                 if (!RtcpOpen.Ctr(ctr, packet[RtcpHeaderLength..indexAt])) return false;
             }
+            if (!_rtcp.ContainsKey(ssrc))
+            {
+                if (!MakeRoom(_rtcp)) return false;
+                _rtcp[ssrc] = stream;
+            }
             stream.Window.Accept(index);
-            _rtcp.TryAdd(ssrc, stream);
+            stream.LastUsedMs = Environment.TickCount64;
             plainLength = indexAt;
             return true;
         }
@@ -326,10 +343,42 @@ public sealed class SrtpContext : IDisposable
         for (int i = 0; i < 12; i++) iv[i] ^= _rtcpSalt[i];
     }
 
+    /// <summary>
+    /// Streams idle this long give their place to a new SSRC when the context holds <see cref="MaxStreams"/>:
+    /// in a long meeting an SFU subscriber sees a new SSRC for every person who comes, and the state of
+    /// those who left must not fill the context. Active streams are never evicted, so a flood of new
+    /// SSRCs cannot push out live ones.
+    /// </summary>
+    internal long IdleStreamEvictMs { get; set; } = 10_000;
+
+    private bool MakeRoom<T>(Dictionary<uint, T> streams) where T : StreamState
+    {
+        if (streams.Count < MaxStreams) return true;
+        uint oldest = 0;
+        long oldestUse = long.MaxValue;
+        foreach (KeyValuePair<uint, T> pair in streams)
+        {
+            if (pair.Value.LastUsedMs < oldestUse)
+            {
+                oldestUse = pair.Value.LastUsedMs;
+                oldest = pair.Key;
+            }
+        }
+        if (Environment.TickCount64 - oldestUse < IdleStreamEvictMs) return false;
+        streams.Remove(oldest);
+        return true;
+    }
+
+    /// <summary>When a stream was last used (protected or authenticated), for eviction.</summary>
+    private abstract class StreamState
+    {
+        public long LastUsedMs = Environment.TickCount64;
+    }
+
     private RtpStream? RtpStreamFor(uint ssrc, bool create)
     {
         if (_rtp.TryGetValue(ssrc, out RtpStream? stream)) return stream;
-        if (!create || _rtp.Count >= MaxStreams) return null;
+        if (!create || !MakeRoom(_rtp)) return null;
         stream = new RtpStream();
         _rtp[ssrc] = stream;
         return stream;
@@ -338,14 +387,14 @@ public sealed class SrtpContext : IDisposable
     private RtcpStream? RtcpStreamFor(uint ssrc, bool create)
     {
         if (_rtcp.TryGetValue(ssrc, out RtcpStream? stream)) return stream;
-        if (!create || _rtcp.Count >= MaxStreams) return null;
+        if (!create || !MakeRoom(_rtcp)) return null;
         stream = new RtcpStream();
         _rtcp[ssrc] = stream;
         return stream;
     }
 
     /// <summary>Per-SSRC RTP state: rollover counter, highest sequence number, replay window.</summary>
-    private sealed class RtpStream
+    private sealed class RtpStream : StreamState
     {
         private bool _started;
         private uint _roc;
@@ -396,7 +445,7 @@ public sealed class SrtpContext : IDisposable
     }
 
     /// <summary>Per-SSRC SRTCP state: the next index we send, the replay window of what we received.</summary>
-    private sealed class RtcpStream
+    private sealed class RtcpStream : StreamState
     {
         private ReplayWindow? _window;
 
