@@ -1,7 +1,7 @@
-using System.Net;
 using System.Text.Json.Serialization;
 using Huddle.Media.Udp;
 using Huddle.Server.Configuration;
+using Huddle.Server.Rooms;
 using Microsoft.Extensions.Options;
 
 namespace Huddle.Server.Media;
@@ -18,9 +18,7 @@ internal static class MediaStatsEndpoint
     {
         endpoints.MapGet("/api/media/stats", (HttpContext context, MediaHost media, IOptions<HuddleOptions> options) =>
         {
-            IPAddress? remote = context.Connection.RemoteIpAddress;
-            if (!options.Value.RoomsApiFromAnywhere && (remote is null || !IPAddress.IsLoopback(remote)))
-                return Results.StatusCode(StatusCodes.Status403Forbidden);
+            if (!RoomsEndpoint.IsAllowed(context, options.Value)) return Results.StatusCode(StatusCodes.Status403Forbidden);
             UdpCounters c = media.Socket.Counters;
             long[] counts = media.Socket.ForwardingLatency.Snapshot();
             var buckets = new List<LatencyBucket>();

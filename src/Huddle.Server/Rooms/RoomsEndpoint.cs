@@ -18,13 +18,21 @@ internal static class RoomsEndpoint
     {
         endpoints.MapGet("/api/rooms", (HttpContext context, RoomRegistry rooms, IOptions<HuddleOptions> options) =>
         {
-            IPAddress? remote = context.Connection.RemoteIpAddress;
-            if (!options.Value.RoomsApiFromAnywhere && (remote is null || !IPAddress.IsLoopback(remote)))
-                return Results.StatusCode(StatusCodes.Status403Forbidden);
+            if (!IsAllowed(context, options.Value)) return Results.StatusCode(StatusCodes.Status403Forbidden);
             RoomInfo[] list = [.. rooms.All().OrderBy(r => r.Name, StringComparer.Ordinal).Select(Describe)];
             return Results.Json(new RoomsResponse(list), RoomsJson.Default.RoomsResponse);
         });
         return endpoints;
+    }
+
+    /// <summary>
+    /// The operator APIs (<c>/api/rooms</c>, <c>/api/media/stats</c>) answer this machine only, unless
+    /// <c>Huddle:RoomsApiFromAnywhere</c> opens them.
+    /// </summary>
+    internal static bool IsAllowed(HttpContext context, HuddleOptions options)
+    {
+        IPAddress? remote = context.Connection.RemoteIpAddress;
+        return options.RoomsApiFromAnywhere || (remote is not null && IPAddress.IsLoopback(remote));
     }
 
     private static RoomInfo Describe(Room room)
