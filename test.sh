@@ -51,6 +51,10 @@ say "Protocol tests (real Kestrel, real WebSockets)"
 dotnet test tests/Huddle.Server.Tests -c Release --no-build --nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=server.trx" --results-directory artifacts/test-results
 
+say "Load generator: a 10-second meeting of 3 bots against the server in its own process (media must flow everywhere, nothing lost on loopback)"
+dotnet src/Huddle.Bench/bin/Release/net10.0/Huddle.Bench.dll load --scenario meeting --participants 3 --bitrate 300k --fps 15 \
+  --duration 10 --check --out artifacts/load/ci-meeting.json --svg artifacts/load/ci-meeting.svg
+
 say "Browser tests (real Chromium: $CHROMIUM)"
 HUDDLE_CHROMIUM="$CHROMIUM" HUDDLE_ARTIFACTS="$PWD/artifacts" \
 dotnet test tests/Huddle.Browser.Tests -c Release --no-build --nologo \

@@ -5,9 +5,19 @@ return args.FirstOrDefault() switch
     "join-latency" => await JoinLatency.RunAsync(args[1..]),
     "switch-freeze" => await SwitchFreeze.RunAsync(args[1..]),
     "churn" => await SfuChurn.RunAsync(args[1..]),
+    "load" => await Huddle.Bench.Load.LoadCommand.RunAsync(args[1..]),
+    "serve" => await Serve(args[1..]),
+    "relay" => Huddle.Bench.Load.RawRelay.Run(args[1..]),
     "media" => Huddle.Bench.Media.MediaBenchmarks.Run(args[1..]),
     _ => Usage(),
 };
+
+// The server under test in its own process, so the load generator can read its CPU time apart from the bots'.
+static async Task<int> Serve(string[] args)
+{
+    await Huddle.Server.HuddleApp.Build(args).RunAsync();
+    return 0;
+}
 
 static int Usage()
 {
@@ -24,6 +34,14 @@ static int Usage()
           churn --cycles N [--resident R] [--warmup W] [--out results.json]
               SFU memory and handles after N join/publish/receive/leave cycles next to R resident
               publishers (bots of our own stack, server in-process).
+          load --scenario meeting|broadcast|audio|signaling [--participants K] [--rooms R]
+               [--publishers P] [--bitrate 500k] [--fps 30] [--duration S] [--target huddle|relay]
+               [--out result.json] [--svg plot.svg] [--check]
+              Bots of our own stack join rooms over the real protocols, publish synthetic media and
+              measure what they receive (rate, loss, latency from a send time in each packet), with the
+              server in its own process and its CPU time read from /proc. --target relay runs the same
+              bots against a plain UDP relay (no crypto): the machine's limit. --check fails unless media
+              flowed everywhere and nothing was lost.
           media [BenchmarkDotNet arguments, e.g. --filter *Srtp*]
               Per-packet costs of the media stack (SRTP, RTP rewrite) and the DTLS handshake, with
               allocations.

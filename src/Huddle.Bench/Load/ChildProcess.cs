@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Huddle.Bench.Load;
+
+/// <summary>
+/// A server under test in its own process (this program started again with another command), so its
+/// CPU time can be read from /proc apart from the bots'. Output goes to a log file; the process is
+/// killed on dispose.
+/// </summary>
+internal sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private ChildProcess(Process process, string log)
+    {
+        _process = process;
+        Log = log;
+    }
+
+    public int Pid => _process.Id;
+
+    public string Log { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts <c>Huddle.Bench &lt;command&gt; args…</c>.</summary>
+    public static ChildProcess Start(string command, IEnumerable<string> args, string log)
+    {
+        var info = new ProcessStartInfo
+        {
+            FileName = Environment.ProcessPath!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // Under `dotnet Huddle.Bench.dll` the process is dotnet itself and needs the assembly first.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") info.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
+        info.ArgumentList.Add(command);
+        foreach (string arg in args) info.ArgumentList.Add(arg);
+        info.Environment["DOTNET_gcServer"] = "0";
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(log))!);
+        var writer = new StreamWriter(log) { AutoFlush = true };
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new ChildProcess(process, log);
+    }
+
+    /// <summary>A TCP or UDP port on 127.0.0.1 that nothing holds right now.</summary>
+    public static int FreePort(bool udp)
+    {
+        using var socket = udp ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+}
+
+/// <summary>CPU time of a process from /proc/&lt;pid&gt;/stat (utime + stime, fields 14 and 15, in clock ticks of 1/100 s).</summary>
+internal static class ProcCpu
+{
+    private const double TicksPerSecond = 100; // USER_HZ on Linux
+
+    public static double Seconds(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return double.NaN;
+        }
+    }
+
+    public static double Self() => Seconds(Environment.ProcessId);
+}

@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using Huddle.Load;
+using Huddle.Media.Udp;
+
+namespace Huddle.Bench.Load;
+
+/// <summary>
+/// <c>load</c>: bots of our own stack join rooms on a server (Huddle's SFU, the raw UDP relay, or Janus),
+/// publish synthetic media, receive one another, and measure. Scenarios carry the names the SFU world
+/// uses: <c>meeting</c> K×K (everyone publishes audio and video and receives everyone), <c>broadcast</c>
+/// 1→N, <c>audio</c> P→N (Opus-sized packets only), and <c>signaling</c> (see <see cref="SignalingLoad"/>).
+/// Server CPU is read from /proc, so figures are per CPU-second of the server process, not of the bots
+/// that share the machine.
+/// </summary>
+internal static class LoadCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        LoadOptions? options = LoadOptions.Parse(args, out string? error);
+        if (options is null)
+        {
+            Console.Error.WriteLine($"load: {error}");
+            return 2;
+        }
+        if (options.Scenario == "signaling") return await SignalingLoad.RunAsync(options);
+
+        int bots = options.Participants * options.Rooms;
+        Console.WriteLine($"{options.Describe()}; target {options.Target}; {options.DurationSeconds:0.#} s");
+        Console.WriteLine($"machine: {BrowserBench.CpuModel()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        await using ILoadTarget target = options.Target switch
+        {
+            "huddle" => await HuddleTarget.StartAsync(options, bots),
+            _ => await RelayTarget.StartAsync(),
+        };
+        var latency = new LatencyHistogram();
+        var runId = Guid.NewGuid().ToString("N")[..8];
+        var all = new List<Participant>();
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        // Join: rooms fill in order, a few joins in flight at once.
+        var joinWatch = Stopwatch.StartNew();
+        using (var gate = new SemaphoreSlim(options.JoinConcurrency))
+        {
+            var joins = new List<Task<Participant>>();
+            for (int r = 0; r < options.Rooms; r++)
+            {
+                for (int p = 0; p < options.Participants; p++)
+                {
+                    string room = $"load-{runId}-{r}";
+                    uint index = (uint)(r * options.Participants + p);
+                    MediaProfile profile = ProfileFor(options, p);
+                    joins.Add(Task.Run(async () =>
+                    {
+                        await gate.WaitAsync(cancel.Token);
+                        try
+                        {
+                            IMediaBot bot = await target.JoinAsync(room, index, latency, cancel.Token);
+                            return new Participant(bot, r, profile);
+                        }
+                        finally
+                        {
+                            gate.Release();
+                        }
+                    }));
+                }
+            }
+            try
+            {
+                all.AddRange(await Task.WhenAll(joins));
+            }
+            catch (Exception e)
+            {
+                foreach (Task<Participant> join in joins.Where(j => j.IsCompletedSuccessfully)) await join.Result.Bot.DisposeAsync();
+                Console.Error.WriteLine($"load: joining failed: {e.GetBaseException().Message}");
+                return 1;
+            }
+        }
+        double joinSeconds = joinWatch.Elapsed.TotalSeconds;
+        Console.WriteLine($"joined {all.Count} bots in {joinSeconds:F2} s; join time median {Median(all.Select(b => b.Bot.JoinTime.TotalMilliseconds)):F1} ms");
+
+        var result = new LoadResult { Options = options, Target = target.Name, Bots = all.Count, JoinSeconds = joinSeconds };
+        result.JoinMs.AddRange(all.Select(b => b.Bot.JoinTime.TotalMilliseconds));
+        try
+        {
+            // Publish, publishers in parallel, then wait until everyone hears everyone they should.
+            var publishWatch = Stopwatch.StartNew();
+            using (var gate = new SemaphoreSlim(options.JoinConcurrency))
+            {
+                await Task.WhenAll(all.Where(b => b.Profile.Publishes).Select(async b =>
+                {
+                    await gate.WaitAsync(cancel.Token);
+                    try
+                    {
+                        await b.Bot.PublishAsync(b.Profile, cancel.Token);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }));
+            }
+            using var pacer = new Pacer([.. all.Select(b => b.Bot)]);
+            pacer.Start();
+            foreach (Participant b in all) b.ExpectedSenders = all.Count(o => o != b && o.Room == b.Room && o.Profile.Publishes);
+            bool ready = await WaitUntilAsync(() => all.All(b => b.Bot.Received.SendersHeard >= b.ExpectedSenders), TimeSpan.FromSeconds(30), cancel.Token);
+            result.MediaReadySeconds = publishWatch.Elapsed.TotalSeconds;
+            if (!ready)
+            {
+                int deaf = all.Count(b => b.Bot.Received.SendersHeard < b.ExpectedSenders);
+                result.Problems.Add($"{deaf} of {all.Count} bots did not hear every publisher of their room within 30 s");
+                foreach (string e in all.SelectMany(b => b.Bot.Errors).Distinct().Take(5)) result.Problems.Add(e);
+            }
+            Console.WriteLine(ready
+                ? $"media flowing to every receiver {result.MediaReadySeconds:F2} s after publishing started; measuring"
+                : $"not every receiver hears every publisher after 30 s; measuring anyway");
+
+            // One second of warm-up, then the measured window.
+            await Task.Delay(1000, cancel.Token);
+            await Measure(options, target, all, latency, result, cancel.Token);
+            pacer.Stop();
+            Snapshot stopped = await Snapshot.TakeAsync(target, all, latency);
+            // Packets still in flight arrive before the final count; the window ends when sending stopped.
+            await Task.Delay(700, CancellationToken.None);
+            Snapshot end = await Snapshot.TakeAsync(target, all, latency);
+            result.Finish(stopped, end);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("load: cancelled");
+            return 130;
+        }
+        finally
+        {
+            foreach (Participant b in all) await b.Bot.DisposeAsync();
+        }
+
+        result.PrintSummary(Console.Out);
+        if (options.JsonPath is { } json) await result.WriteJsonAsync(json);
+        if (options.SvgPath is { } svg) await File.WriteAllTextAsync(svg, LoadPlot.Svg(result));
+        if (options.Check)
+        {
+            var failures = result.CheckFailures(all.Sum(b => b.ExpectedSenders > 0 ? 1 : 0));
+            foreach (string f in failures) Console.Error.WriteLine($"load --check: {f}");
+            if (failures.Count > 0) return 1;
+            Console.WriteLine("load --check: media flowed from every publisher to every receiver, nothing lost");
+        }
+        return 0;
+    }
+
+    private static async Task Measure(LoadOptions options, ILoadTarget target, List<Participant> all, LatencyHistogram latency, LoadResult result, CancellationToken cancellationToken)
+    {
+        Snapshot start = await Snapshot.TakeAsync(target, all, latency);
+        result.Start = start;
+        Snapshot previous = start;
+        var watch = Stopwatch.StartNew();
+        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (watch.Elapsed.TotalSeconds < options.DurationSeconds - 0.01 && await tick.WaitForNextTickAsync(cancellationToken))
+        {
+            Snapshot now = await Snapshot.TakeAsync(target, all, latency);
+            Sample sample = Sample.Between(previous, now, start);
+            result.Samples.Add(sample);
+            Console.WriteLine(sample.ProgressLine());
+            previous = now;
+        }
+    }
+
+    /// <summary>Who publishes what, by position in the room.</summary>
+    private static MediaProfile ProfileFor(LoadOptions options, int position)
+    {
+        var video = new MediaProfile { VideoBitrate = options.VideoBitrate, FrameRate = options.FrameRate };
+        return options.Scenario switch
+        {
+            "meeting" => video,
+            "broadcast" => position == 0 ? video : MediaProfile.None,
+            _ => position < options.Publishers ? MediaProfile.AudioOnly : MediaProfile.None,
+        };
+    }
+
+    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(50, cancellationToken);
+        }
+        return true;
+    }
+
+    internal static double Median(IEnumerable<double> values) => BrowserBench.Median(values);
+
+    internal sealed class Participant(IMediaBot bot, int room, MediaProfile profile)
+    {
+        public IMediaBot Bot { get; } = bot;
+
+        public int Room { get; } = room;
+
+        public MediaProfile Profile { get; } = profile;
+
+        public int ExpectedSenders { get; set; }
+    }
+}
+
+/// <summary>
+/// One thread that sends every bot's media when due (audio every 20 ms, video frames at the frame rate),
+/// sleeping in between: one thread keeps the bots' cost low and their timing honest.
+/// </summary>
+internal sealed class Pacer(IMediaBot[] bots) : IDisposable
+{
+    private volatile bool _running;
+    private Thread? _loop;
+
+    public void Start()
+    {
+        _running = true;
+        _loop = new Thread(Run) { IsBackground = true, Name = "load-pacer", Priority = ThreadPriority.AboveNormal };
+        _loop.Start();
+    }
+
+    private void Run()
+    {
+        while (_running)
+        {
+            long now = Stopwatch.GetTimestamp();
+            long next = long.MaxValue;
+            foreach (IMediaBot bot in bots) next = Math.Min(next, bot.SendDue(now));
+            long wait = next == long.MaxValue ? Stopwatch.Frequency / 100 : next - Stopwatch.GetTimestamp();
+            if (wait > 0) Thread.Sleep(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond / 2, wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+        }
+    }
+
+    public void Stop()
+    {
+        _running = false;
+        _loop?.Join();
+    }
+
+    public void Dispose() => Stop();
+}

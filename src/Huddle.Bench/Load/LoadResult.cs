@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Huddle.Load;
+using Huddle.Media.Udp;
+
+namespace Huddle.Bench.Load;
+
+/// <summary>Every counter of a run at one moment: bots' totals, their latency histogram, CPU times, the server's own figures.</summary>
+internal sealed record Snapshot(long At, long Sent, long Received, long Lost, long Foreign, long[] Latency, double ServerCpu, double BotCpu, ServerFigures? Server)
+{
+    public static async Task<Snapshot> TakeAsync(ILoadTarget target, IReadOnlyList<LoadCommand.Participant> all, LatencyHistogram latency)
+    {
+        ServerFigures? server = null;
+        try
+        {
+            server = await target.ReadFiguresAsync();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        {
+        }
+        return new Snapshot(Stopwatch.GetTimestamp(),
+            all.Sum(b => b.Bot.PacketsSent), all.Sum(b => b.Bot.Received.Packets), all.Sum(b => b.Bot.Received.Lost), all.Sum(b => b.Bot.Received.Foreign),
+            latency.Snapshot(), target.Pid is { } pid ? ProcCpu.Seconds(pid) : double.NaN, ProcCpu.Self(), server);
+    }
+
+    public double SecondsSince(Snapshot earlier) => (At - earlier.At) / (double)Stopwatch.Frequency;
+
+    public static long[] Minus(long[] a, long[] b) => [.. a.Select((x, i) => x - b[i])];
+}
+
+/// <summary>One second of a run.</summary>
+internal sealed record Sample(double T, double SentPerSecond, double ReceivedPerSecond, double LossPercent, long P50Us, long P99Us,
+    double ServerCores, double BotCores, long? ServerP50Us, long? ServerP99Us)
+{
+    public static Sample Between(Snapshot from, Snapshot to, Snapshot start)
+    {
+        double seconds = to.SecondsSince(from);
+        long received = to.Received - from.Received;
+        long lost = Math.Max(0, to.Lost - from.Lost);
+        long[] latency = Snapshot.Minus(to.Latency, from.Latency);
+        long[]? server = to.Server is { } s && from.Server is { } f ? s.Minus(f).LatencyBuckets : null;
+        return new Sample(Math.Round(to.SecondsSince(start), 2), (to.Sent - from.Sent) / seconds, received / seconds,
+            received + lost == 0 ? 0 : 100.0 * lost / (received + lost),
+            LatencyHistogram.Quantile(latency, 0.5), LatencyHistogram.Quantile(latency, 0.99),
+            (to.ServerCpu - from.ServerCpu) / seconds, (to.BotCpu - from.BotCpu) / seconds,
+            server is null ? null : LatencyHistogram.Quantile(server, 0.5), server is null ? null : LatencyHistogram.Quantile(server, 0.99));
+    }
+
+    public string ProgressLine() =>
+        $"{T,6:F1} s  sent {SentPerSecond,9:N0}/s  received {ReceivedPerSecond,9:N0}/s  loss {LossPercent,6:F3} %  " +
+        $"latency p50 {Us(P50Us)} p99 {Us(P99Us)}  server CPU {ServerCores * 100,4:F0} %  bots CPU {BotCores * 100,4:F0} %";
+
+    internal static string Us(long us) => us >= 10_000 ? $"{us / 1000.0,5:F0} ms" : us >= 1000 ? $"{us / 1000.0,5:F1} ms" : $"{us,5} µs";
+}
+
+/// <summary>What a run measured, and how it is printed, saved and checked.</summary>
+internal sealed class LoadResult
+{
+    public required LoadOptions Options { get; init; }
+
+    public required string Target { get; init; }
+
+    public int Bots { get; init; }
+
+    public double JoinSeconds { get; init; }
+
+    public List<double> JoinMs { get; } = [];
+
+    public double MediaReadySeconds { get; set; }
+
+    public List<string> Problems { get; } = [];
+
+    public List<Sample> Samples { get; } = [];
+
+    public Snapshot? Start { get; set; }
+
+    public double Seconds { get; private set; }
+
+    public long Sent { get; private set; }
+
+    public long Received { get; private set; }
+
+    public long Lost { get; private set; }
+
+    public long Foreign { get; private set; }
+
+    public double LossPercent => Received + Lost == 0 ? 0 : 100.0 * Lost / (Received + Lost);
+
+    public long[] Latency { get; private set; } = [];
+
+    public double ServerCpuSeconds { get; private set; }
+
+    public double BotCpuSeconds { get; private set; }
+
+    public ServerFigures? Server { get; private set; }
+
+    public double ReceivedPerSecond => Received / Seconds;
+
+    /// <summary>Server CPU-seconds per million packets delivered to receivers.</summary>
+    public double CpuSecondsPerMillion => ServerCpuSeconds / (Received / 1e6);
+
+    /// <summary>The window runs from <see cref="Start"/> to <paramref name="stopped"/> (senders stopped); receivers' counts are taken at <paramref name="end"/>, once the packets in flight have landed.</summary>
+    public void Finish(Snapshot stopped, Snapshot end)
+    {
+        Snapshot start = Start!;
+        Seconds = stopped.SecondsSince(start);
+        Sent = stopped.Sent - start.Sent;
+        Received = end.Received - start.Received;
+        Lost = Math.Max(0, end.Lost - start.Lost);
+        Foreign = end.Foreign - start.Foreign;
+        Latency = Snapshot.Minus(end.Latency, start.Latency);
+        ServerCpuSeconds = stopped.ServerCpu - start.ServerCpu;
+        BotCpuSeconds = stopped.BotCpu - start.BotCpu;
+        Server = end.Server is { } s && start.Server is { } f ? s.Minus(f) : null;
+    }
+
+    public void PrintSummary(TextWriter o)
+    {
+        o.WriteLine();
+        o.WriteLine($"== {Options.Scenario} against {Target}: {Bots} bots, {Options.Rooms} room(s), {Seconds:F1} s measured");
+        o.WriteLine($"joins: {JoinMs.Count} in {JoinSeconds:F2} s ({JoinMs.Count / JoinSeconds:F0}/s), join time median {LoadCommand.Median(JoinMs):F1} ms, max {JoinMs.DefaultIfEmpty().Max():F1} ms");
+        o.WriteLine($"sent {Sent / Seconds:N0} packets/s; received {ReceivedPerSecond:N0} packets/s (the forwarded rate); lost {Lost:N0} of {Received + Lost:N0} ({LossPercent:F3} %)");
+        o.WriteLine($"end-to-end latency (bot send → bot receive): p50 {Sample.Us(LatencyHistogram.Quantile(Latency, 0.5)).Trim()}, p99 {Sample.Us(LatencyHistogram.Quantile(Latency, 0.99)).Trim()}, p99.9 {Sample.Us(LatencyHistogram.Quantile(Latency, 0.999)).Trim()}");
+        if (!double.IsNaN(ServerCpuSeconds))
+        {
+            o.WriteLine($"server CPU: {ServerCpuSeconds:F2} s ({100 * ServerCpuSeconds / Seconds:F0} % of one core); {CpuSecondsPerMillion:F2} CPU-s per million forwarded packets ({Received / ServerCpuSeconds:N0} packets per CPU-second)");
+        }
+        if (Server is { } server)
+        {
+            o.WriteLine($"server counters: {server.DatagramsIn / Seconds:N0} datagrams/s in, {server.DatagramsOut / Seconds:N0} out, {server.Drops} dropped; forwarding (receive → send returned) p50 {Sample.Us(LatencyHistogram.Quantile(server.LatencyBuckets, 0.5)).Trim()}, p99 {Sample.Us(LatencyHistogram.Quantile(server.LatencyBuckets, 0.99)).Trim()}");
+        }
+        o.WriteLine($"bots CPU: {BotCpuSeconds:F2} s ({100 * BotCpuSeconds / Seconds:F0} % of one core)");
+        foreach (string problem in Problems) o.WriteLine($"problem: {problem}");
+    }
+
+    /// <summary>Why <c>--check</c> fails: no media, loss, foreign packets, problems while starting.</summary>
+    public List<string> CheckFailures(int receivers)
+    {
+        var failures = new List<string>(Problems);
+        if (Received == 0) failures.Add("no media reached any receiver");
+        if (Lost > 0) failures.Add($"{Lost} packets lost on loopback");
+        if (Foreign > 0) failures.Add($"{Foreign} packets without a bot's tag");
+        if (receivers == 0) failures.Add("the scenario has no receivers");
+        return failures;
+    }
+
+    public async Task WriteJsonAsync(string path)
+    {
+        var json = new
+        {
+            scenario = Options.Scenario,
+            target = Target,
+            options = new { Options.Participants, Options.Rooms, Options.Publishers, Options.VideoBitrate, Options.FrameRate, Options.DurationSeconds },
+            machine = new { cpu = BrowserBench.CpuModel(), cores = Environment.ProcessorCount, dotnet = Environment.Version.ToString() },
+            bots = Bots,
+            joins = new { count = JoinMs.Count, seconds = JoinSeconds, medianMs = LoadCommand.Median(JoinMs), maxMs = JoinMs.DefaultIfEmpty().Max() },
+            mediaReadySeconds = MediaReadySeconds,
+            seconds = Seconds,
+            sent = Sent,
+            received = Received,
+            lost = Lost,
+            lossPercent = LossPercent,
+            receivedPerSecond = ReceivedPerSecond,
+            latencyUs = new { p50 = LatencyHistogram.Quantile(Latency, 0.5), p99 = LatencyHistogram.Quantile(Latency, 0.99), p999 = LatencyHistogram.Quantile(Latency, 0.999) },
+            serverCpuSeconds = double.IsNaN(ServerCpuSeconds) ? (double?)null : ServerCpuSeconds,
+            serverCpuSecondsPerMillionPackets = double.IsNaN(ServerCpuSeconds) ? (double?)null : CpuSecondsPerMillion,
+            botCpuSeconds = BotCpuSeconds,
+            server = Server is { } s ? new
+            {
+                datagramsIn = s.DatagramsIn,
+                datagramsOut = s.DatagramsOut,
+                drops = s.Drops,
+                forwardingUs = new { p50 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.5), p99 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.99), p999 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.999) },
+            } : null,
+            problems = Problems,
+            samples = Samples,
+        };
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+        Console.WriteLine($"wrote {path}");
+    }
+}

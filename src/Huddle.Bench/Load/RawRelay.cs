@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Huddle.Load;
+using Huddle.Media.Udp;
+
+namespace Huddle.Bench.Load;
+
+/// <summary>
+/// The machine's physical limit for forwarding: a UDP relay with no crypto and no RTP logic. A sender
+/// joins a room with one datagram ("HLDJ" + room name, answered "HLDA"); after that every datagram it
+/// sends goes to every other member of its room. One thread, one socket: what an SFU's forwarding
+/// would cost if SRTP, RTCP and rewriting were free.
+/// </summary>
+internal static class RawRelay
+{
+    public static readonly byte[] JoinMagic = "HLDJ"u8.ToArray();
+    public static readonly byte[] AckMagic = "HLDA"u8.ToArray();
+
+    public static int Run(string[] args)
+    {
+        int port = BrowserBench.Option(args, "--port", 0);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.ReceiveBufferSize = 8 * 1024 * 1024;
+        socket.SendBufferSize = 8 * 1024 * 1024;
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        Console.WriteLine($"relay listening on {socket.LocalEndPoint}");
+        var rooms = new Dictionary<string, List<SocketAddress>>(StringComparer.Ordinal);
+        var members = new Dictionary<SocketAddress, List<SocketAddress>>();
+        byte[] buffer = new byte[2048];
+        var from = new SocketAddress(AddressFamily.InterNetwork);
+        while (true)
+        {
+            int length;
+            try
+            {
+                length = socket.ReceiveFrom(buffer, SocketFlags.None, from);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                continue;
+            }
+            ReadOnlySpan<byte> datagram = buffer.AsSpan(0, length);
+            if (members.TryGetValue(from, out List<SocketAddress>? room))
+            {
+                foreach (SocketAddress to in room)
+                {
+                    if (to.Equals(from)) continue;
+                    try
+                    {
+                        socket.SendTo(datagram, SocketFlags.None, to);
+                    }
+                    catch (SocketException)
+                    {
+                    }
+                }
+            }
+            else if (length > JoinMagic.Length && datagram.StartsWith(JoinMagic))
+            {
+                string name = Encoding.UTF8.GetString(datagram[JoinMagic.Length..]);
+                if (!rooms.TryGetValue(name, out List<SocketAddress>? list)) rooms[name] = list = [];
+                var member = new SocketAddress(AddressFamily.InterNetwork);
+                from.Buffer.Span.CopyTo(member.Buffer.Span);
+                member.Size = from.Size;
+                list.Add(member);
+                members[member] = list;
+                socket.SendTo(AckMagic, SocketFlags.None, from);
+            }
+        }
+    }
+}
+
+/// <summary>The raw relay, started in its own process.</summary>
+internal sealed class RelayTarget : ILoadTarget
+{
+    private readonly ChildProcess _process;
+    private readonly IPEndPoint _relay;
+
+    private RelayTarget(ChildProcess process, IPEndPoint relay)
+    {
+        _process = process;
+        _relay = relay;
+    }
+
+    public string Name => "relay";
+
+    public int? Pid => _process.Pid;
+
+    public static async Task<RelayTarget> StartAsync()
+    {
+        int port = ChildProcess.FreePort(udp: true);
+        var process = ChildProcess.Start("relay", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], Path.Combine("artifacts", "load", "relay.log"));
+        var target = new RelayTarget(process, new IPEndPoint(IPAddress.Loopback, port));
+        // Ready when a join is answered.
+        await using IMediaBot probe = await target.JoinAsync("probe", uint.MaxValue, new LatencyHistogram(), CancellationToken.None);
+        return target;
+    }
+
+    public async Task<IMediaBot> JoinAsync(string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken) =>
+        await RelayBot.JoinAsync(_relay, room, index, latency, cancellationToken);
+
+    public Task<ServerFigures?> ReadFiguresAsync() => Task.FromResult<ServerFigures?>(null);
+
+    public ValueTask DisposeAsync()
+    {
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>A bot for the raw relay: the same synthetic media and measurements, plain RTP on a plain socket.</summary>
+internal sealed class RelayBot : IMediaBot
+{
+    private readonly Socket _socket;
+    private readonly IPEndPoint _relay;
+    private readonly TaskCompletionSource _ack = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Thread _receive;
+    private readonly SyntheticStream.PacketSink _sink;
+    private MediaSender? _media;
+    private long _sent;
+    private long _sentBytes;
+    private volatile bool _disposed;
+
+    private RelayBot(IPEndPoint relay, uint index, LatencyHistogram latency)
+    {
+        _relay = relay;
+        Index = index;
+        Received = new ReceiveTracker(latency);
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.ReceiveBufferSize = 1024 * 1024;
+        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _socket.Connect(relay);
+        _sink = (buffer, length) =>
+        {
+            try
+            {
+                _socket.Send(buffer[..length]);
+                _sent++;
+                _sentBytes += length;
+            }
+            catch (SocketException)
+            {
+            }
+        };
+        _receive = new Thread(ReceiveLoop) { IsBackground = true, Name = "relay-bot" };
+        _receive.Start();
+    }
+
+    public uint Index { get; }
+
+    public ReceiveTracker Received { get; }
+
+    public long PacketsSent => Volatile.Read(ref _sent);
+
+    public long BytesSent => Volatile.Read(ref _sentBytes);
+
+    public TimeSpan JoinTime { get; private set; }
+
+    public IReadOnlyCollection<string> Errors => [];
+
+    public static async Task<RelayBot> JoinAsync(IPEndPoint relay, string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken)
+    {
+        var bot = new RelayBot(relay, index, latency);
+        long start = Stopwatch.GetTimestamp();
+        byte[] join = [.. RawRelay.JoinMagic, .. Encoding.UTF8.GetBytes(room)];
+        for (int attempt = 0; !bot._ack.Task.IsCompleted; attempt++)
+        {
+            if (attempt == 100)
+            {
+                await bot.DisposeAsync();
+                throw new TimeoutException("the relay did not answer a join");
+            }
+            try
+            {
+                bot._socket.Send(join);
+            }
+            catch (SocketException)
+            {
+            }
+            await Task.WhenAny(bot._ack.Task, Task.Delay(100, cancellationToken));
+        }
+        bot.JoinTime = Stopwatch.GetElapsedTime(start);
+        return bot;
+    }
+
+    public Task PublishAsync(MediaProfile profile, CancellationToken cancellationToken)
+    {
+        if (profile.Publishes) _media = new MediaSender(profile, Index, _sink);
+        return Task.CompletedTask;
+    }
+
+    public long SendDue(long now) => _media?.SendDue(now) ?? long.MaxValue;
+
+    private void ReceiveLoop()
+    {
+        byte[] buffer = new byte[2048];
+        while (!_disposed)
+        {
+            int length;
+            try
+            {
+                length = _socket.Receive(buffer);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                continue;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            if (length == RawRelay.AckMagic.Length && buffer.AsSpan(0, length).SequenceEqual(RawRelay.AckMagic)) _ack.TrySetResult();
+            else Received.OnRtp(buffer.AsSpan(0, length));
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        _socket.Dispose();
+        _receive.Join(TimeSpan.FromSeconds(2));
+        return ValueTask.CompletedTask;
+    }
+}

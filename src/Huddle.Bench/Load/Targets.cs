@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+using Huddle.Load;
+using Huddle.Media.Dtls;
+using Huddle.Media.Udp;
+
+namespace Huddle.Bench.Load;
+
+/// <summary>A server the same bots and scenarios run against.</summary>
+internal interface ILoadTarget : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>The server's process, for its CPU time; null when unknown.</summary>
+    int? Pid { get; }
+
+    Task<IMediaBot> JoinAsync(string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken);
+
+    /// <summary>The server's own counters, when it has them (Huddle's <c>/api/media/stats</c>).</summary>
+    Task<ServerFigures?> ReadFiguresAsync();
+}
+
+/// <summary>The server's counters at one moment; subtract two for an interval.</summary>
+internal sealed record ServerFigures(long DatagramsIn, long DatagramsOut, long Drops, long[] LatencyBuckets)
+{
+    public ServerFigures Minus(ServerFigures start) => new(DatagramsIn - start.DatagramsIn, DatagramsOut - start.DatagramsOut, Drops - start.Drops,
+        [.. LatencyBuckets.Select((c, i) => c - (i < start.LatencyBuckets.Length ? start.LatencyBuckets[i] : 0))]);
+}
+
+/// <summary>Huddle's SFU: started here in its own process (SFU mode, loopback, warnings only) or already running.</summary>
+internal sealed class HuddleTarget : ILoadTarget
+{
+    private readonly ChildProcess? _process;
+    private readonly Uri _server;
+    private readonly HttpClient _http;
+    private readonly DtlsContext _dtls = new();
+
+    private HuddleTarget(Uri server, ChildProcess? process, int? pid)
+    {
+        _server = server;
+        _process = process;
+        Pid = pid ?? process?.Pid;
+        _http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public string Name => "huddle";
+
+    public int? Pid { get; }
+
+    public Uri Server => _server;
+
+    public static async Task<HuddleTarget> StartAsync(LoadOptions options, int seats)
+    {
+        if (options.Server is { } existing) return new HuddleTarget(existing, null, options.ServerPid);
+        int http = ChildProcess.FreePort(udp: false);
+        int media = ChildProcess.FreePort(udp: true);
+        var process = ChildProcess.Start("serve",
+        [
+            "--urls", $"http://127.0.0.1:{http}", $"--Huddle:Media:Port={media}", "--Huddle:Media:BindAddress=127.0.0.1",
+            "--Huddle:RoomMode=sfu", $"--Huddle:SfuCapacity={Math.Max(50, options.Participants)}", $"--Huddle:SfuServerCapacity={Math.Max(500, seats)}",
+            $"--Huddle:MaxConnections={Math.Max(10_000, seats + 100)}", "--Logging:LogLevel:Default=Warning",
+        ], Path.Combine("artifacts", "load", "huddle-server.log"));
+        var target = new HuddleTarget(new Uri($"http://127.0.0.1:{http}/"), process, null);
+        await target.WaitReadyAsync();
+        return target;
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (_process is { HasExited: true }) throw new InvalidOperationException($"the server exited; see {_process.Log}");
+            try
+            {
+                using HttpResponseMessage response = await _http.GetAsync("/api/media/stats");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the server did not answer within 60 s; see {_process?.Log}");
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task<IMediaBot> JoinAsync(string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken) =>
+        await LoadBot.JoinAsync(_server, _dtls, room, index, latency, cancellationToken);
+
+    public async Task<ServerFigures?> ReadFiguresAsync()
+    {
+        JsonNode stats = JsonNode.Parse(await _http.GetStringAsync("/api/media/stats"))!;
+        JsonObject drops = stats["drops"]!.AsObject();
+        long[] buckets = new long[LatencyHistogram.BucketCount];
+        foreach (JsonNode? bucket in stats["forwardingLatencyUs"]!["buckets"]!.AsArray())
+        {
+            buckets[LatencyHistogram.BucketOf((long)bucket!["from"]!)] = (long)bucket["count"]!;
+        }
+        return new ServerFigures((long)stats["datagramsIn"]!, (long)stats["datagramsOut"]!, drops.Sum(d => (long)d.Value!), buckets);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        _process?.Dispose();
+        _dtls.Dispose();
+        await Task.CompletedTask;
+    }
+}
