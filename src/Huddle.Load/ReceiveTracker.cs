@@ -38,6 +38,12 @@ public sealed class ReceiveTracker
         }
     }
 
+    /// <summary>Whether a packet from the bot with this <see cref="LoadTag"/> index has arrived.</summary>
+    public bool HasHeard(uint sender)
+    {
+        lock (_streams) return _streams.Values.Any(s => s.Sender == sender);
+    }
+
     /// <summary>Packets missing from the sequence spans seen so far.</summary>
     public long Lost
     {

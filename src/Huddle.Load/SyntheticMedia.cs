@@ -78,7 +78,7 @@ public static class LoadTag
 /// </summary>
 public sealed class SyntheticStream
 {
-    public const int CacheSize = 1024;
+    public const int CacheSize = 512;
     private const int MaxPacket = 1500;
     private static readonly byte[] KeyFrameStart = [0x00, 0x00, 0x00, 0x9D, 0x01, 0x2A, 0xA0, 0x00, 0x78, 0x00];
     private static readonly byte[] DeltaFrameStart = [0x01, 0x00, 0x00];

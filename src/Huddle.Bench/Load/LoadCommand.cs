@@ -208,12 +208,32 @@ internal static class LoadCommand
 
 /// <summary>
 /// One thread that sends every bot's media when due (audio every 20 ms, video frames at the frame rate),
-/// sleeping in between: one thread keeps the bots' cost low and their timing honest.
+/// sleeping in between: one thread keeps the bots' cost low and their timing honest. Bots may come and
+/// go while it runs.
 /// </summary>
-internal sealed class Pacer(IMediaBot[] bots) : IDisposable
+internal sealed class Pacer : IDisposable
 {
+    private readonly object _gate = new();
+    private volatile IMediaBot[] _bots;
     private volatile bool _running;
     private Thread? _loop;
+    private long _passes;
+
+    public Pacer(IEnumerable<IMediaBot> bots) => _bots = [.. bots];
+
+    public void Add(IMediaBot bot)
+    {
+        lock (_gate) _bots = [.. _bots, bot];
+    }
+
+    /// <summary>Completes once no pass of the loop can still be sending for <paramref name="bot"/>, so it may be disposed.</summary>
+    public async Task RemoveAsync(IMediaBot bot)
+    {
+        lock (_gate) _bots = [.. _bots.Where(b => b != bot)];
+        long pass = Volatile.Read(ref _passes);
+        // A pass that began before the removal has ended once the counter moved by two.
+        while (_running && Volatile.Read(ref _passes) < pass + 2) await Task.Delay(1);
+    }
 
     public void Start()
     {
@@ -228,7 +248,8 @@ internal sealed class Pacer(IMediaBot[] bots) : IDisposable
         {
             long now = Stopwatch.GetTimestamp();
             long next = long.MaxValue;
-            foreach (IMediaBot bot in bots) next = Math.Min(next, bot.SendDue(now));
+            foreach (IMediaBot bot in _bots) next = Math.Min(next, bot.SendDue(now));
+            Interlocked.Increment(ref _passes);
             long wait = next == long.MaxValue ? Stopwatch.Frequency / 100 : next - Stopwatch.GetTimestamp();
             if (wait > 0) Thread.Sleep(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond / 2, wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
         }

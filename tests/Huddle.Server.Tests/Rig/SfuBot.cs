@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Huddle.Load;
 using Huddle.Media.Dtls;
 using Huddle.Media.Rtp;
 using Huddle.Media.Sdp;
@@ -83,24 +84,11 @@ internal sealed class SfuBot : IAsyncDisposable
     /// <summary>Offers one audio and one video track, sendonly, and connects the publish transport.</summary>
     public async Task PublishAsync()
     {
-        IPEndPoint local = _publish.LocalEndPoint;
-        SessionDescription offer = SdpOfferBuilder.Build(new OfferOptions
-        {
-            IceUfrag = _publish.LocalIce.Ufrag,
-            IcePwd = _publish.LocalIce.Password,
-            IceLite = false,
-            Fingerprint = _publish.LocalFingerprint,
-            Candidates = [SdpCandidate.Host(local.Address.ToString(), local.Port)],
-            Media =
-            [
-                new OfferMediaOptions { Mid = "0", Kind = SdpMediaKind.Audio, Codecs = [WebRtcCodecs.Opus()], Stream = new SdpSendStream(AudioSsrc, Name, Name, "mic") },
-                new OfferMediaOptions { Mid = "1", Kind = SdpMediaKind.Video, Codecs = [WebRtcCodecs.Vp8()], Stream = new SdpSendStream(VideoSsrc, Name, Name, "cam") },
-            ],
-        });
+        SessionDescription offer = SfuSdp.PublishOffer(_publish, Name, AudioSsrc, VideoSsrc);
         await _signal.SendAsync(new { type = "publish", sdp = offer.Write() });
         string answerText = await _publishAnswer.Task.WaitAsync(TimeSpan.FromSeconds(10));
         SessionDescription answer = SessionDescription.Parse(answerText);
-        await ConnectAsync(_publish, answer);
+        await SfuSdp.ConnectAsync(_publish, answer);
     }
 
     /// <summary>Incoming packets to lose on the subscribe connection, before SRTP (see WebRtcClient.DropIncomingRtp).</summary>
@@ -235,27 +223,11 @@ internal sealed class SfuBot : IAsyncDisposable
     {
         SessionDescription offer = SessionDescription.Parse(offerText);
         SubscribeOfferSections.Enqueue(offer.Media.Count);
-        SessionDescription answer = SdpAnswerBuilder.Build(offer, new AnswerOptions
-        {
-            IceUfrag = _subscribe.LocalIce.Ufrag,
-            IcePwd = _subscribe.LocalIce.Password,
-            IceLite = false,
-            Fingerprint = _subscribe.LocalFingerprint,
-            Setup = SdpSetup.Active,
-            ChooseMedia = _ => MediaAnswerChoice.Receive,
-        });
+        SessionDescription answer = SfuSdp.SubscribeAnswer(_subscribe, offer);
         await _signal.SendAsync(new { type = "subscribe-answer", sdp = answer.Write() });
         if (_subscribeConnecting) return;
         _subscribeConnecting = true;
-        _ = ConnectAsync(_subscribe, offer).ContinueWith(t => Errors.Enqueue(t.Exception!.Message), TaskContinuationOptions.OnlyOnFaulted);
-    }
-
-    private static async Task ConnectAsync(WebRtcClient client, SessionDescription remote)
-    {
-        SdpMediaSection media = remote.Media.First(m => !m.IsRejected);
-        SdpCandidate candidate = media.Candidates.Count > 0 ? media.Candidates[0] : remote.Media.SelectMany(m => m.Candidates).First();
-        await client.ConnectAsync(new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port),
-            remote.IceUfragFor(media)!, remote.IcePwdFor(media)!, remote.FingerprintsFor(media)[0]);
+        _ = SfuSdp.ConnectAsync(_subscribe, offer).ContinueWith(t => Errors.Enqueue(t.Exception!.Message), TaskContinuationOptions.OnlyOnFaulted);
     }
 
     /// <summary>The media connections vanish (no close_notify, no more consent checks); signaling stays.</summary>
