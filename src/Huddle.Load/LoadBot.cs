@@ -34,14 +34,14 @@ public sealed class LoadBot : IMediaBot
     private long _plis;
     private long _nacks;
 
-    private LoadBot(uint index, string name, DtlsContext dtls, LatencyHistogram latency)
+    private LoadBot(uint index, string name, DtlsContext dtls, LatencyHistogram latency, BatchReceiver? receiver)
     {
         Index = index;
         Name = name;
         Received = new ReceiveTracker(latency);
-        _publish = new WebRtcClient(dtls);
-        _subscribe = new WebRtcClient(dtls);
-        _subscribe.RtpReceived += packet => Received.OnRtp(packet);
+        _publish = new WebRtcClient(dtls, receiver: receiver);
+        _subscribe = new WebRtcClient(dtls, receiver: receiver);
+        _subscribe.RtpReceived += packet => Received.OnRtp(packet, _subscribe.ReceivedAt);
         _publish.RtcpReceived += OnPublishRtcp;
         _sink = (buffer, length) =>
         {
@@ -78,10 +78,15 @@ public sealed class LoadBot : IMediaBot
 
     public IReadOnlyCollection<string> Errors => _errors;
 
-    public static async Task<LoadBot> JoinAsync(Uri server, DtlsContext dtls, string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken)
+    /// <summary>
+    /// Joins <paramref name="room"/> as "bot&lt;index&gt;". With a <paramref name="receiver"/>, the bot's two
+    /// sockets are read by that shared thread; otherwise each connection has a thread of its own.
+    /// </summary>
+    public static async Task<LoadBot> JoinAsync(Uri server, DtlsContext dtls, string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken,
+        BatchReceiver? receiver = null)
     {
         string name = $"bot{index}";
-        var bot = new LoadBot(index, name, dtls, latency);
+        var bot = new LoadBot(index, name, dtls, latency, receiver);
         long start = Stopwatch.GetTimestamp();
         try
         {
@@ -215,6 +220,16 @@ public interface IMediaBot : IAsyncDisposable
     TimeSpan JoinTime { get; }
 
     IReadOnlyCollection<string> Errors { get; }
+
+    /// <summary>Key frames sent: the first, and one per PLI or FIR.</summary>
+    long KeyFramesSent { get; }
+
+    long PlisReceived { get; }
+
+    long NacksReceived { get; }
+
+    /// <summary>Packets sent again because a NACK asked for them.</summary>
+    long Retransmitted { get; }
 
     Task PublishAsync(MediaProfile profile, CancellationToken cancellationToken);
 

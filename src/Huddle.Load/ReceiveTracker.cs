@@ -53,8 +53,11 @@ public sealed class ReceiveTracker
         }
     }
 
-    /// <summary>Counts one plain RTP packet; the parsed header's SSRC and sequence number name the stream.</summary>
-    public void OnRtp(ReadOnlySpan<byte> packet)
+    /// <summary>
+    /// Counts one plain RTP packet; the parsed header's SSRC and sequence number name the stream.
+    /// <paramref name="receivedAt"/> is when it arrived (<see cref="BatchReceiver.UnixTicks"/> units).
+    /// </summary>
+    public void OnRtp(ReadOnlySpan<byte> packet, long receivedAt)
     {
         if (!RtpHeader.TryParse(packet, out RtpHeader header)) return;
         _packets++;
@@ -65,7 +68,7 @@ public sealed class ReceiveTracker
             _foreign++;
             return;
         }
-        _latency.RecordSince(sentAt);
+        _latency.Record(Math.Max(0, (receivedAt - sentAt) / 10));
         if (!_streams.TryGetValue(header.Ssrc, out Stream? stream))
         {
             stream = new Stream { Sender = sender, First = header.SequenceNumber, HighestExtended = header.SequenceNumber };

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using Huddle.Media.Udp;
 
 namespace Huddle.Load;
 
@@ -39,8 +40,9 @@ public sealed record MediaProfile
 
 /// <summary>
 /// The 16 bytes every bot packet ends with: a magic word, the sender's index in the run and the send
-/// time (<see cref="Stopwatch.GetTimestamp"/>; bots of one run share a process, hence a clock), so a
-/// receiver knows whose packet it is and how long it took, whatever the server rewrote in the header.
+/// time (<see cref="BatchReceiver.UnixTicks"/>: 100-ns ticks of the system clock, which the kernel's
+/// receive timestamps share), so a receiver knows whose packet it is and how long it took, whatever the
+/// server rewrote in the header.
 /// </summary>
 public static class LoadTag
 {
@@ -138,7 +140,7 @@ public sealed class SyntheticStream
                 body[0] = (byte)(i == 0 ? 0x10 : 0x00); // VP8 descriptor: S=1 on the first packet, PID 0
                 if (i == 0) (keyFrame ? KeyFrameStart : DeltaFrameStart).CopyTo(body[1..]);
             }
-            LoadTag.Write(body[^LoadTag.Size..], sender, Stopwatch.GetTimestamp());
+            LoadTag.Write(body[^LoadTag.Size..], sender, BatchReceiver.UnixTicks());
             if (IsVideo)
             {
                 int slot = seq % CacheSize;

@@ -50,13 +50,13 @@ public class SyntheticMediaTests
     public void Every_packet_names_its_sender_and_send_time()
     {
         var stream = new SyntheticStream(1, 111, 48000, video: false);
-        long before = System.Diagnostics.Stopwatch.GetTimestamp();
+        long before = BatchReceiver.UnixTicks();
         byte[] packet = Frame(stream, 100, keyFrame: false, sender: 42).Single();
         RtpHeader.TryParse(packet, out RtpHeader h);
         Assert.Equal(100, h.PayloadLength);
         Assert.True(LoadTag.TryRead(h.Payload, out uint sender, out long sentAt));
         Assert.Equal(42u, sender);
-        Assert.InRange(sentAt, before, System.Diagnostics.Stopwatch.GetTimestamp());
+        Assert.InRange(sentAt, before, BatchReceiver.UnixTicks());
         Assert.False(LoadTag.TryRead(new byte[40], out _, out _));
     }
 
@@ -72,7 +72,7 @@ public class SyntheticMediaTests
         var lost = new HashSet<int> { 10, wrap };
         for (int i = 0; i < packets.Count; i++)
         {
-            if (!lost.Contains(i)) tracker.OnRtp(packets[i]);
+            if (!lost.Contains(i)) tracker.OnRtp(packets[i], BatchReceiver.UnixTicks());
         }
         Assert.Equal(packets.Count - 2, tracker.Packets);
         Assert.Equal(2, tracker.Lost);

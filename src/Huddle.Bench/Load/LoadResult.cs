@@ -6,7 +6,8 @@ using Huddle.Media.Udp;
 namespace Huddle.Bench.Load;
 
 /// <summary>Every counter of a run at one moment: bots' totals, their latency histogram, CPU times, the server's own figures.</summary>
-internal sealed record Snapshot(long At, long Sent, long Received, long Lost, long Foreign, long[] Latency, double ServerCpu, double BotCpu, ServerFigures? Server)
+internal sealed record Snapshot(long At, long Sent, long Received, long Lost, long Foreign, long[] Latency, double ServerCpu, double BotCpu, ServerFigures? Server,
+    Feedback Feedback)
 {
     public static async Task<Snapshot> TakeAsync(ILoadTarget target, IReadOnlyList<LoadCommand.Participant> all, LatencyHistogram latency)
     {
@@ -20,12 +21,19 @@ internal sealed record Snapshot(long At, long Sent, long Received, long Lost, lo
         }
         return new Snapshot(Stopwatch.GetTimestamp(),
             all.Sum(b => b.Bot.PacketsSent), all.Sum(b => b.Bot.Received.Packets), all.Sum(b => b.Bot.Received.Lost), all.Sum(b => b.Bot.Received.Foreign),
-            latency.Snapshot(), target.Pid is { } pid ? ProcCpu.Seconds(pid) : double.NaN, ProcCpu.Self(), server);
+            latency.Snapshot(), target.Pid is { } pid ? ProcCpu.Seconds(pid) : double.NaN, ProcCpu.Self(), server,
+            new Feedback(all.Sum(b => b.Bot.KeyFramesSent), all.Sum(b => b.Bot.PlisReceived), all.Sum(b => b.Bot.NacksReceived), all.Sum(b => b.Bot.Retransmitted)));
     }
 
     public double SecondsSince(Snapshot earlier) => (At - earlier.At) / (double)Stopwatch.Frequency;
 
     public static long[] Minus(long[] a, long[] b) => [.. a.Select((x, i) => x - b[i])];
+}
+
+/// <summary>What publishers were asked for and sent: key frames (PLI/FIR) and retransmissions (NACK).</summary>
+internal sealed record Feedback(long KeyFrames, long Plis, long Nacks, long Retransmitted)
+{
+    public Feedback Minus(Feedback start) => new(KeyFrames - start.KeyFrames, Plis - start.Plis, Nacks - start.Nacks, Retransmitted - start.Retransmitted);
 }
 
 /// <summary>One second of a run.</summary>
@@ -94,6 +102,8 @@ internal sealed class LoadResult
 
     public ServerFigures? Server { get; private set; }
 
+    public Feedback? Feedback { get; private set; }
+
     public double ReceivedPerSecond => Received / Seconds;
 
     /// <summary>Server CPU-seconds per million packets delivered to receivers.</summary>
@@ -112,6 +122,7 @@ internal sealed class LoadResult
         ServerCpuSeconds = stopped.ServerCpu - start.ServerCpu;
         BotCpuSeconds = stopped.BotCpu - start.BotCpu;
         Server = end.Server is { } s && start.Server is { } f ? s.Minus(f) : null;
+        Feedback = end.Feedback.Minus(start.Feedback);
     }
 
     public void PrintSummary(TextWriter o)
@@ -129,6 +140,7 @@ internal sealed class LoadResult
         {
             o.WriteLine($"server counters: {server.DatagramsIn / Seconds:N0} datagrams/s in, {server.DatagramsOut / Seconds:N0} out, {server.Drops} dropped; forwarding (receive → send returned) p50 {Sample.Us(LatencyHistogram.Quantile(server.LatencyBuckets, 0.5)).Trim()}, p99 {Sample.Us(LatencyHistogram.Quantile(server.LatencyBuckets, 0.99)).Trim()}");
         }
+        if (Feedback is { } fb) o.WriteLine($"publishers: {fb.Plis} PLI/FIR received, {fb.KeyFrames} key frames sent, {fb.Nacks} NACKs received, {fb.Retransmitted} packets retransmitted");
         o.WriteLine($"bots CPU: {BotCpuSeconds:F2} s ({100 * BotCpuSeconds / Seconds:F0} % of one core)");
         foreach (string problem in Problems) o.WriteLine($"problem: {problem}");
     }
@@ -172,6 +184,7 @@ internal sealed class LoadResult
                 drops = s.Drops,
                 forwardingUs = new { p50 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.5), p99 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.99), p999 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.999) },
             } : null,
+            feedback = Feedback,
             problems = Problems,
             samples = Samples,
         };

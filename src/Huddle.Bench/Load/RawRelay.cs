@@ -76,6 +76,7 @@ internal sealed class RelayTarget : ILoadTarget
 {
     private readonly ChildProcess _process;
     private readonly IPEndPoint _relay;
+    private readonly BatchReceiver _receiver = new("load-receive");
 
     private RelayTarget(ChildProcess process, IPEndPoint relay)
     {
@@ -98,33 +99,34 @@ internal sealed class RelayTarget : ILoadTarget
     }
 
     public async Task<IMediaBot> JoinAsync(string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken) =>
-        await RelayBot.JoinAsync(_relay, room, index, latency, cancellationToken);
+        await RelayBot.JoinAsync(_relay, room, index, latency, _receiver, cancellationToken);
 
     public Task<ServerFigures?> ReadFiguresAsync() => Task.FromResult<ServerFigures?>(null);
 
     public ValueTask DisposeAsync()
     {
         _process.Dispose();
+        _receiver.Dispose();
         return ValueTask.CompletedTask;
     }
 }
 
 /// <summary>A bot for the raw relay: the same synthetic media and measurements, plain RTP on a plain socket.</summary>
-internal sealed class RelayBot : IMediaBot
+internal sealed class RelayBot : IMediaBot, IDatagramHandler
 {
+    private readonly BatchReceiver _receiver;
     private readonly Socket _socket;
     private readonly IPEndPoint _relay;
     private readonly TaskCompletionSource _ack = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Thread _receive;
     private readonly SyntheticStream.PacketSink _sink;
     private MediaSender? _media;
     private long _sent;
     private long _sentBytes;
-    private volatile bool _disposed;
 
-    private RelayBot(IPEndPoint relay, uint index, LatencyHistogram latency)
+    private RelayBot(IPEndPoint relay, uint index, LatencyHistogram latency, BatchReceiver receiver)
     {
         _relay = relay;
+        _receiver = receiver;
         Index = index;
         Received = new ReceiveTracker(latency);
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -143,8 +145,7 @@ internal sealed class RelayBot : IMediaBot
             {
             }
         };
-        _receive = new Thread(ReceiveLoop) { IsBackground = true, Name = "relay-bot" };
-        _receive.Start();
+        receiver.Add(_socket, this);
     }
 
     public uint Index { get; }
@@ -157,11 +158,20 @@ internal sealed class RelayBot : IMediaBot
 
     public TimeSpan JoinTime { get; private set; }
 
+    public long KeyFramesSent => _media?.KeyFramesSent ?? 0;
+
+    // The relay sends no RTCP.
+    public long PlisReceived => 0;
+
+    public long NacksReceived => 0;
+
+    public long Retransmitted => 0;
+
     public IReadOnlyCollection<string> Errors => [];
 
-    public static async Task<RelayBot> JoinAsync(IPEndPoint relay, string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken)
+    public static async Task<RelayBot> JoinAsync(IPEndPoint relay, string room, uint index, LatencyHistogram latency, BatchReceiver receiver, CancellationToken cancellationToken)
     {
-        var bot = new RelayBot(relay, index, latency);
+        var bot = new RelayBot(relay, index, latency, receiver);
         long start = Stopwatch.GetTimestamp();
         byte[] join = [.. RawRelay.JoinMagic, .. Encoding.UTF8.GetBytes(room)];
         for (int attempt = 0; !bot._ack.Task.IsCompleted; attempt++)
@@ -192,34 +202,16 @@ internal sealed class RelayBot : IMediaBot
 
     public long SendDue(long now) => _media?.SendDue(now) ?? long.MaxValue;
 
-    private void ReceiveLoop()
+    void IDatagramHandler.OnDatagram(Span<byte> datagram, long receivedAt)
     {
-        byte[] buffer = new byte[2048];
-        while (!_disposed)
-        {
-            int length;
-            try
-            {
-                length = _socket.Receive(buffer);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-            {
-                continue;
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            if (length == RawRelay.AckMagic.Length && buffer.AsSpan(0, length).SequenceEqual(RawRelay.AckMagic)) _ack.TrySetResult();
-            else Received.OnRtp(buffer.AsSpan(0, length));
-        }
+        if (datagram.SequenceEqual(RawRelay.AckMagic)) _ack.TrySetResult();
+        else Received.OnRtp(datagram, receivedAt);
     }
 
     public ValueTask DisposeAsync()
     {
-        _disposed = true;
+        _receiver.Remove(_socket);
         _socket.Dispose();
-        _receive.Join(TimeSpan.FromSeconds(2));
         return ValueTask.CompletedTask;
     }
 }

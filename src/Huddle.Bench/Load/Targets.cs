@@ -33,6 +33,7 @@ internal sealed class HuddleTarget : ILoadTarget
     private readonly Uri _server;
     private readonly HttpClient _http;
     private readonly DtlsContext _dtls = new();
+    private readonly BatchReceiver _receiver = new("load-receive");
 
     private HuddleTarget(Uri server, ChildProcess? process, int? pid)
     {
@@ -84,7 +85,7 @@ internal sealed class HuddleTarget : ILoadTarget
     }
 
     public async Task<IMediaBot> JoinAsync(string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken) =>
-        await LoadBot.JoinAsync(_server, _dtls, room, index, latency, cancellationToken);
+        await LoadBot.JoinAsync(_server, _dtls, room, index, latency, cancellationToken, _receiver);
 
     public async Task<ServerFigures?> ReadFiguresAsync()
     {
@@ -102,6 +103,7 @@ internal sealed class HuddleTarget : ILoadTarget
     {
         _http.Dispose();
         _process?.Dispose();
+        _receiver.Dispose();
         _dtls.Dispose();
         await Task.CompletedTask;
     }

@@ -11,10 +11,13 @@ namespace Huddle.Media.Transport;
 /// <summary>
 /// The client end of a WebRTC transport, for bots and tests: its own UDP socket, a controlling ICE agent
 /// towards one server candidate, the DTLS client role, then SRTP. Received media is handed to
-/// <see cref="RtpReceived"/> / <see cref="RtcpReceived"/> on the receive thread.
+/// <see cref="RtpReceived"/> / <see cref="RtcpReceived"/> on the receive thread: its own, or a
+/// <see cref="BatchReceiver"/> shared by many clients (load bots), which also gives each datagram the
+/// kernel's arrival time (<see cref="ReceivedAt"/>).
 /// </summary>
-public sealed class WebRtcClient : IDtlsHandler, IDisposable
+public sealed class WebRtcClient : IDtlsHandler, IDatagramHandler, IDisposable
 {
+    private readonly BatchReceiver? _receiver;
     private readonly Socket _socket;
     private readonly DtlsTransport _dtls;
     private readonly object _sendLock = new();
@@ -27,8 +30,9 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
     private Timer? _consentTimer;
     private volatile bool _disposed;
 
-    public WebRtcClient(DtlsContext dtls, IPAddress? bind = null)
+    public WebRtcClient(DtlsContext dtls, IPAddress? bind = null, BatchReceiver? receiver = null)
     {
+        _receiver = receiver;
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(new IPEndPoint(bind ?? IPAddress.Loopback, 0));
         _dtls = new DtlsTransport(dtls, DtlsRole.Client, this);
@@ -59,6 +63,13 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
 
     public event SpanAction? RtcpReceived;
 
+    /// <summary>
+    /// While <see cref="RtpReceived"/> or <see cref="RtcpReceived"/> runs: when the datagram arrived, in
+    /// 100-ns ticks since the Unix epoch (the kernel's time with a <see cref="BatchReceiver"/>, else when
+    /// the receive call returned).
+    /// </summary>
+    public long ReceivedAt { get; private set; }
+
     public delegate void SpanAction(Span<byte> packet);
 
     /// <summary>Runs ICE against <paramref name="server"/>, then the DTLS handshake; completes when SRTP is keyed.</summary>
@@ -69,8 +80,15 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
         await ice.ConnectAsync(_socket, server, cancellationToken: cancellationToken);
         _ice = ice;
         _consentTimer = new Timer(_ => SendConsentCheck(), null, ConsentInterval, ConsentInterval);
-        _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = "huddle-webrtc-client" };
-        _receiveThread.Start();
+        if (_receiver is not null)
+        {
+            _receiver.Add(_socket, this);
+        }
+        else
+        {
+            _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = "huddle-webrtc-client" };
+            _receiveThread.Start();
+        }
         _dtls.Start(remoteFingerprint);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
         using CancellationTokenRegistration registration = cancellationToken.Register(() => _connected.TrySetCanceled(cancellationToken));
@@ -168,25 +186,36 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
             {
                 return;
             }
-            Span<byte> datagram = buffer.AsSpan(0, length);
-            switch (Demux.Classify(datagram))
-            {
-                case PacketKind.Stun when _ice is { } ice:
-                    lock (ice) ice.HandleResponse(datagram);
-                    break;
-                case PacketKind.Dtls:
-                    _dtls.Receive(datagram);
-                    break;
-                case PacketKind.Rtp when DropIncomingRtp is { } drop
-                    && drop(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram[8..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram[2..])):
-                    break;
-                case PacketKind.Rtp when _srtpIn is { } srtp && srtp.TryUnprotectRtp(datagram, length, out int plain):
-                    RtpReceived?.Invoke(datagram[..plain]);
-                    break;
-                case PacketKind.Rtcp when _srtpIn is { } srtp && srtp.TryUnprotectRtcp(datagram, length, out int plain):
-                    RtcpReceived?.Invoke(datagram[..plain]);
-                    break;
-            }
+            HandleDatagram(buffer.AsSpan(0, length), BatchReceiver.UnixTicks());
+        }
+    }
+
+    void IDatagramHandler.OnDatagram(Span<byte> datagram, long receivedAt)
+    {
+        if (!_disposed) HandleDatagram(datagram, receivedAt);
+    }
+
+    private void HandleDatagram(Span<byte> datagram, long receivedAt)
+    {
+        int length = datagram.Length;
+        ReceivedAt = receivedAt;
+        switch (Demux.Classify(datagram))
+        {
+            case PacketKind.Stun when _ice is { } ice:
+                lock (ice) ice.HandleResponse(datagram);
+                break;
+            case PacketKind.Dtls:
+                _dtls.Receive(datagram);
+                break;
+            case PacketKind.Rtp when DropIncomingRtp is { } drop
+                && drop(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(datagram[8..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram[2..])):
+                break;
+            case PacketKind.Rtp when _srtpIn is { } srtp && srtp.TryUnprotectRtp(datagram, length, out int plain):
+                RtpReceived?.Invoke(datagram[..plain]);
+                break;
+            case PacketKind.Rtcp when _srtpIn is { } srtp && srtp.TryUnprotectRtcp(datagram, length, out int plain):
+                RtcpReceived?.Invoke(datagram[..plain]);
+                break;
         }
     }
 
@@ -195,6 +224,7 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
     {
         _disposed = true;
         _consentTimer?.Dispose();
+        _receiver?.Remove(_socket);
         _socket.Dispose();
         _receiveThread?.Join(TimeSpan.FromSeconds(2));
     }
@@ -205,6 +235,7 @@ public sealed class WebRtcClient : IDtlsHandler, IDisposable
         _disposed = true;
         _consentTimer?.Dispose();
         _dtls.Close();
+        _receiver?.Remove(_socket);
         _socket.Dispose();
         _receiveThread?.Join(TimeSpan.FromSeconds(2));
         _dtls.Dispose();

@@ -1,0 +1,84 @@
+using System.Runtime.InteropServices;
+
+namespace Huddle.Media.Interop;
+
+/// <summary>
+/// The Linux calls a batched UDP loop needs and .NET does not expose: epoll (one thread waits on many
+/// sockets), recvmmsg/sendmmsg (many datagrams per system call, man 2 recvmmsg) and the kernel's
+/// receive timestamps (SO_TIMESTAMPNS, man 7 socket). Layouts are those of 64-bit Linux.
+/// </summary>
+internal static unsafe partial class LinuxUdp
+{
+    private const string Libc = "libc";
+
+    public const int EpollIn = 0x001;
+    public const int EpollCtlAdd = 1;
+    public const int EpollCtlDel = 2;
+    public const int MsgDontWait = 0x40;
+    public const int SolSocket = 1;
+    public const int SoTimestampNs = 35; // SO_TIMESTAMPNS_OLD; SCM_TIMESTAMPNS has the same value
+    public const int EAgain = 11;
+    public const int EIntr = 4;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
+
+    /// <summary>struct cmsghdr followed by a struct timespec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimestampControl
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    /// <summary>struct epoll_event as x86-64 packs it (12 bytes); other 64-bit ABIs pad it to 16.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    public struct EpollEventPacked
+    {
+        public uint Events;
+        public ulong Data;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct EpollEventPadded
+    {
+        public uint Events;
+        public ulong Data;
+    }
+
+    public static bool PackedEpollEvent => RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_create1(int flags);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_ctl(int epfd, int op, int fd, void* ev);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_wait(int epfd, void* events, int maxEvents, int timeout);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int recvmmsg(int fd, MMsgHdr* msgs, uint vlen, int flags, void* timeout);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int sendmmsg(int fd, MMsgHdr* msgs, uint vlen, int flags);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+    [LibraryImport(Libc)] public static partial int close(int fd);
+}

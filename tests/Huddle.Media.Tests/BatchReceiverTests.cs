@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Huddle.Media.Udp;
+
+namespace Huddle.Media.Tests;
+
+/// <summary>One thread receiving for many sockets (epoll + recvmmsg), with the kernel's arrival times.</summary>
+public class BatchReceiverTests
+{
+    private sealed class Collector : IDatagramHandler
+    {
+        public ConcurrentQueue<(byte[] Data, long At)> Got { get; } = new();
+
+        public void OnDatagram(Span<byte> datagram, long receivedAt) => Got.Enqueue((datagram.ToArray(), receivedAt));
+    }
+
+    private static Socket Bound()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
+    }
+
+    private static void WaitFor(Func<bool> condition)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!condition() && DateTime.UtcNow < deadline) Thread.Sleep(5);
+    }
+
+    [Fact]
+    public void Every_datagram_of_every_socket_arrives_once_in_order_with_its_arrival_time()
+    {
+        using var receiver = new BatchReceiver();
+        using Socket a = Bound(), b = Bound(), sender = Bound();
+        var toA = new Collector();
+        var toB = new Collector();
+        long before = BatchReceiver.UnixTicks();
+        // Queued before the sockets are added: more than three recvmmsg batches (32) wait on each.
+        for (int i = 0; i < 100; i++)
+        {
+            sender.SendTo(BitConverter.GetBytes(i), a.LocalEndPoint!);
+            sender.SendTo(BitConverter.GetBytes(1000 + i), b.LocalEndPoint!);
+        }
+        receiver.Add(a, toA);
+        receiver.Add(b, toB);
+        WaitFor(() => toA.Got.Count == 100 && toB.Got.Count == 100);
+        long after = BatchReceiver.UnixTicks();
+
+        Assert.Equal(Enumerable.Range(0, 100), toA.Got.Select(g => BitConverter.ToInt32(g.Data)));
+        Assert.Equal(Enumerable.Range(1000, 100), toB.Got.Select(g => BitConverter.ToInt32(g.Data)));
+        Assert.All(toA.Got.Concat(toB.Got), g => Assert.InRange(g.At, before, after));
+        Assert.Equal(200, receiver.Datagrams);
+        Assert.Equal(8, receiver.Calls); // 32 + 32 + 32 + 4 per socket
+    }
+
+    [Fact]
+    public void A_removed_socket_gets_nothing_more_and_the_others_keep_receiving()
+    {
+        using var receiver = new BatchReceiver();
+        using Socket a = Bound(), b = Bound(), sender = Bound();
+        var toA = new Collector();
+        var toB = new Collector();
+        receiver.Add(a, toA);
+        receiver.Add(b, toB);
+        sender.SendTo([1], a.LocalEndPoint!);
+        WaitFor(() => toA.Got.Count == 1);
+        receiver.Remove(a);
+        sender.SendTo([2], a.LocalEndPoint!);
+        sender.SendTo([3], b.LocalEndPoint!);
+        WaitFor(() => toB.Got.Count == 1);
+        Thread.Sleep(100);
+
+        Assert.Single(toA.Got);
+        Assert.Equal([3], toB.Got.Single().Data);
+    }
+}
