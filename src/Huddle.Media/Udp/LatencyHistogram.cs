@@ -26,6 +26,10 @@ public sealed class LatencyHistogram
 
     public void Record(long microseconds) => Interlocked.Increment(ref _counts[BucketOf(microseconds)]);
 
+    /// <summary>Records <paramref name="count"/> durations, each the time from <paramref name="startTimestamp"/> to now.</summary>
+    public void RecordSince(long startTimestamp, long count) =>
+        Interlocked.Add(ref _counts[BucketOf((long)((Stopwatch.GetTimestamp() - startTimestamp) / s_ticksPerMicrosecond))], count);
+
     /// <summary>A copy of the counts, bucket by bucket.</summary>
     public long[] Snapshot()
     {

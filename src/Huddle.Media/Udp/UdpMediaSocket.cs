@@ -39,8 +39,12 @@ public sealed class UdpMediaSocket : IDisposable
     private readonly Thread _receiveThread;
     private readonly Timer _timer;
     private volatile bool _disposed;
+    private readonly SendBatch? _batch;
+    private int _receiveThreadId = -1;
+    private int _batchForwarded;
 
-    public UdpMediaSocket(IPEndPoint bind)
+    /// <param name="batchSends">Forwarded copies go out with sendmmsg (Linux); off, one sendto each.</param>
+    public UdpMediaSocket(IPEndPoint bind, bool batchSends = true)
     {
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         if (bind.AddressFamily == AddressFamily.InterNetworkV6) _socket.DualMode = true;
@@ -51,6 +55,7 @@ public sealed class UdpMediaSocket : IDisposable
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"huddle-udp-{LocalEndPoint.Port}" };
         _timer = new Timer(_ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
+        if (SendBatch.IsSupported && batchSends) _batch = new SendBatch(_socket);
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -74,7 +79,10 @@ public sealed class UdpMediaSocket : IDisposable
     public void RecordForwarded()
     {
         long receivedAt = t_receivedAt;
-        if (receivedAt != 0) ForwardingLatency.RecordSince(receivedAt);
+        if (receivedAt == 0) return;
+        // A batched copy has not been sent yet: it is recorded when the batch goes out.
+        if (_batch is not null && Environment.CurrentManagedThreadId == _receiveThreadId) _batchForwarded++;
+        else ForwardingLatency.RecordSince(receivedAt);
     }
 
     public void Start()
@@ -107,9 +115,18 @@ public sealed class UdpMediaSocket : IDisposable
 
     public int EndpointCount => _byUfrag.Count;
 
-    /// <summary>Sends one datagram; false when the socket refused it (counted).</summary>
+    /// <summary>
+    /// Sends one datagram; false when the socket refused it (counted). On the receive thread (forwarding)
+    /// the datagram joins a batch that goes out with one sendmmsg once the received datagram is handled;
+    /// a refusal then shows in <see cref="UdpCounters.SendErrors"/> only.
+    /// </summary>
     public bool Send(ReadOnlySpan<byte> datagram, SocketAddress to)
     {
+        if (_batch is not null && Environment.CurrentManagedThreadId == _receiveThreadId)
+        {
+            if (_batch.Count == SendBatch.Capacity) FlushBatch();
+            if (_batch.TryAdd(datagram, to)) return true;
+        }
         try
         {
             _socket.SendTo(datagram, SocketFlags.None, to);
@@ -130,6 +147,7 @@ public sealed class UdpMediaSocket : IDisposable
 
     private void ReceiveLoop()
     {
+        _receiveThreadId = Environment.CurrentManagedThreadId;
         byte[] buffer = GC.AllocateArray<byte>(MaxDatagram, pinned: true);
         var from = new SocketAddress(_socket.AddressFamily);
         while (!_disposed)
@@ -160,7 +178,21 @@ public sealed class UdpMediaSocket : IDisposable
                 // A bug in one session's handling must not stop the port for everyone.
                 Interlocked.Increment(ref Counters.HandlerErrors);
             }
+            if (_batch is { Count: > 0 }) FlushBatch();
             t_receivedAt = 0;
+        }
+    }
+
+    private void FlushBatch()
+    {
+        (int sent, long bytes, int failed) = _batch!.Flush();
+        Interlocked.Add(ref Counters.DatagramsSent, sent);
+        Interlocked.Add(ref Counters.BytesSent, bytes);
+        if (failed > 0) Interlocked.Add(ref Counters.SendErrors, failed);
+        if (_batchForwarded > 0)
+        {
+            ForwardingLatency.RecordSince(t_receivedAt, _batchForwarded);
+            _batchForwarded = 0;
         }
     }
 
@@ -228,6 +260,7 @@ public sealed class UdpMediaSocket : IDisposable
         _timer.Dispose();
         _socket.Dispose();
         if (_receiveThread.IsAlive && Thread.CurrentThread != _receiveThread) _receiveThread.Join(TimeSpan.FromSeconds(2));
+        if (!_receiveThread.IsAlive) _batch?.Dispose();
     }
 }
 
