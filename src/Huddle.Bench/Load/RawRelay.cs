@@ -11,7 +11,8 @@ namespace Huddle.Bench.Load;
 /// The machine's physical limit for forwarding: a UDP relay with no crypto and no RTP logic. A sender
 /// joins a room with one datagram ("HLDJ" + room name, answered "HLDA"); after that every datagram it
 /// sends goes to every other member of its room. One thread, one socket: what an SFU's forwarding
-/// would cost if SRTP, RTCP and rewriting were free.
+/// would cost if SRTP, RTCP and rewriting were free. Its copies of a datagram go out together with one
+/// sendmmsg, as Huddle's do (<c>--no-batch</c>: one sendto each).
 /// </summary>
 internal static class RawRelay
 {
@@ -21,11 +22,13 @@ internal static class RawRelay
     public static int Run(string[] args)
     {
         int port = BrowserBench.Option(args, "--port", 0);
+        bool batch = !args.Contains("--no-batch") && SendBatch.IsSupported;
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.ReceiveBufferSize = 8 * 1024 * 1024;
         socket.SendBufferSize = 8 * 1024 * 1024;
         socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
-        Console.WriteLine($"relay listening on {socket.LocalEndPoint}");
+        Console.WriteLine($"relay listening on {socket.LocalEndPoint}, {(batch ? "fan-out with sendmmsg" : "one sendto per copy")}");
+        using SendBatch? sends = batch ? new SendBatch(socket) : null;
         var rooms = new Dictionary<string, List<SocketAddress>>(StringComparer.Ordinal);
         var members = new Dictionary<SocketAddress, List<SocketAddress>>();
         byte[] buffer = new byte[2048];
@@ -47,6 +50,12 @@ internal static class RawRelay
                 foreach (SocketAddress to in room)
                 {
                     if (to.Equals(from)) continue;
+                    if (sends is not null)
+                    {
+                        if (sends.Count == SendBatch.Capacity) sends.Flush();
+                        sends.TryAdd(datagram, to);
+                        continue;
+                    }
                     try
                     {
                         socket.SendTo(datagram, SocketFlags.None, to);
@@ -55,6 +64,7 @@ internal static class RawRelay
                     {
                     }
                 }
+                if (sends is { Count: > 0 }) sends.Flush();
             }
             else if (length > JoinMagic.Length && datagram.StartsWith(JoinMagic))
             {
