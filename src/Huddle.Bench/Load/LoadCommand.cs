@@ -24,6 +24,25 @@ internal static class LoadCommand
         }
         if (options.Scenario == "signaling") return await SignalingLoad.RunAsync(options);
 
+        // Several targets (--target huddle,relay,janus) run one after the other in this invocation, so their
+        // ratios come from one run on one machine state.
+        string[] targets = options.Target.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var results = new List<LoadResult>();
+        int exit = 0;
+        foreach (string target in targets)
+        {
+            (int code, LoadResult? result) = await RunOneAsync(options with { Target = target }, targets.Length > 1);
+            if (result is not null) results.Add(result);
+            if (code != 0) exit = code;
+            if (code is 2 or 130) return code;
+        }
+        if (results.Count > 1) LoadResult.PrintComparison(Console.Out, results);
+        if (options.JsonPath is { } json) await LoadResult.WriteJsonAsync(json, results);
+        return exit;
+    }
+
+    private static async Task<(int Code, LoadResult? Result)> RunOneAsync(LoadOptions options, bool several)
+    {
         int bots = options.Participants * options.Rooms;
         Console.WriteLine($"{options.Describe()}; target {options.Target}; {options.DurationSeconds:0.#} s");
         Console.WriteLine($"machine: {BrowserBench.CpuModel()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
@@ -77,7 +96,7 @@ internal static class LoadCommand
             {
                 foreach (Task<Participant> join in joins.Where(j => j.IsCompletedSuccessfully)) await join.Result.Bot.DisposeAsync();
                 Console.Error.WriteLine($"load: joining failed: {e.GetBaseException().Message}");
-                return 1;
+                return (1, null);
             }
         }
         double joinSeconds = joinWatch.Elapsed.TotalSeconds;
@@ -132,7 +151,7 @@ internal static class LoadCommand
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("load: cancelled");
-            return 130;
+            return (130, null);
         }
         finally
         {
@@ -140,16 +159,21 @@ internal static class LoadCommand
         }
 
         result.PrintSummary(Console.Out);
-        if (options.JsonPath is { } json) await result.WriteJsonAsync(json);
-        if (options.SvgPath is { } svg) await File.WriteAllTextAsync(svg, LoadPlot.Svg(result));
+        if (options.SvgPath is { } svg)
+        {
+            // One plot per target when several run: plot.svg → plot-huddle.svg.
+            string path = several ? Path.Combine(Path.GetDirectoryName(svg) ?? "", $"{Path.GetFileNameWithoutExtension(svg)}-{options.Target}{Path.GetExtension(svg)}") : svg;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            await File.WriteAllTextAsync(path, LoadPlot.Svg(result));
+        }
         if (options.Check)
         {
             var failures = result.CheckFailures(all.Sum(b => b.ExpectedSenders > 0 ? 1 : 0));
             foreach (string f in failures) Console.Error.WriteLine($"load --check: {f}");
-            if (failures.Count > 0) return 1;
+            if (failures.Count > 0) return (1, result);
             Console.WriteLine("load --check: media flowed from every publisher to every receiver, nothing lost");
         }
-        return 0;
+        return (0, result);
     }
 
     private static async Task Measure(LoadOptions options, ILoadTarget target, List<Participant> all, LatencyHistogram latency, LoadResult result, CancellationToken cancellationToken)

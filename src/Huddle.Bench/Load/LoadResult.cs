@@ -156,9 +156,48 @@ internal sealed class LoadResult
         return failures;
     }
 
-    public async Task WriteJsonAsync(string path)
+    /// <summary>
+    /// The runs of one invocation side by side, in the shape of docs/benchmarks.md's table, with each
+    /// measure's ratio to the first target's.
+    /// </summary>
+    public static void PrintComparison(TextWriter o, IReadOnlyList<LoadResult> results)
     {
-        var json = new
+        LoadResult first = results[0];
+        o.WriteLine();
+        o.WriteLine($"== side by side ({first.Options.Describe()}, {first.Seconds:F0} s each)");
+        o.WriteLine("| target | forwarded packets/s | server CPU-s per million packets | p50 / p99 added latency | receiver loss |");
+        o.WriteLine("| --- | --- | --- | --- | --- |");
+        foreach (LoadResult r in results)
+        {
+            o.WriteLine($"| {r.Target} | {r.ReceivedPerSecond:N0} | {r.CpuSecondsPerMillion:F2} | {Sample.Us(LatencyHistogram.Quantile(r.Latency, 0.5)).Trim()} / {Sample.Us(LatencyHistogram.Quantile(r.Latency, 0.99)).Trim()} | {r.LossPercent:F3} % |");
+        }
+        foreach (LoadResult r in results.Skip(1))
+        {
+            o.WriteLine($"{first.Target}/{r.Target}: CPU per packet {first.CpuSecondsPerMillion / r.CpuSecondsPerMillion:F2}, packets per CPU-second {r.CpuSecondsPerMillion / first.CpuSecondsPerMillion:F2}, forwarded rate {first.ReceivedPerSecond / r.ReceivedPerSecond:F2}");
+        }
+    }
+
+    public static async Task WriteJsonAsync(string path, IReadOnlyList<LoadResult> results)
+    {
+        object json = results.Count == 1 ? results[0].ToJson() : new
+        {
+            runs = results.Select(r => r.ToJson()),
+            ratios = results.Skip(1).Select(r => new
+            {
+                of = results[0].Target,
+                to = r.Target,
+                cpuPerPacket = results[0].CpuSecondsPerMillion / r.CpuSecondsPerMillion,
+                forwardedRate = results[0].ReceivedPerSecond / r.ReceivedPerSecond,
+            }),
+        };
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+        Console.WriteLine($"wrote {path}");
+    }
+
+    private object ToJson()
+    {
+        return new
         {
             scenario = Options.Scenario,
             target = Target,
@@ -188,8 +227,5 @@ internal sealed class LoadResult
             problems = Problems,
             samples = Samples,
         };
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-        Console.WriteLine($"wrote {path}");
     }
 }
