@@ -190,7 +190,10 @@ public sealed class MediaSender
         _sink = sink;
         Audio = profile.Audio ? new SyntheticStream(RandomSsrc(), 111, 48000, video: false) : null;
         Video = profile.Video ? new SyntheticStream(RandomSsrc(), 96, 90000, video: true) : null;
-        _nextAudio = _nextVideo = Stopwatch.GetTimestamp();
+        // Publishers are not in step with one another: each starts at a random point of its frame and packet intervals.
+        long now = Stopwatch.GetTimestamp();
+        _nextAudio = now + Random.Shared.NextInt64(Stopwatch.Frequency / 50);
+        _nextVideo = now + Random.Shared.NextInt64(Stopwatch.Frequency / Math.Max(1, profile.FrameRate));
     }
 
     public SyntheticStream? Audio { get; }

@@ -70,6 +70,8 @@ internal static class LoadCommand
             {
                 for (int p = 0; p < options.Participants; p++)
                 {
+                    // Copies for the closure below: the loop variables move on before the join runs.
+                    int roomNumber = r;
                     string room = $"load-{runId}-{r}";
                     uint index = (uint)(r * options.Participants + p);
                     MediaProfile profile = ProfileFor(options, p);
@@ -79,7 +81,7 @@ internal static class LoadCommand
                         try
                         {
                             IMediaBot bot = await target.JoinAsync(room, index, latency, cancel.Token);
-                            return new Participant(bot, r, profile);
+                            return new Participant(bot, roomNumber, profile);
                         }
                         finally
                         {

@@ -138,7 +138,7 @@ internal sealed class LoadResult
         }
         if (Server is { } server)
         {
-            o.WriteLine($"server counters: {server.DatagramsIn / Seconds:N0} datagrams/s in, {server.DatagramsOut / Seconds:N0} out, {server.Drops} dropped; forwarding (receive → send returned) p50 {Sample.Us(LatencyHistogram.Quantile(server.LatencyBuckets, 0.5)).Trim()}, p99 {Sample.Us(LatencyHistogram.Quantile(server.LatencyBuckets, 0.99)).Trim()}");
+            o.WriteLine($"server counters: {server.DatagramsIn / Seconds:N0} datagrams/s in, {server.DatagramsOut / Seconds:N0} out, dropped: {server.DescribeDrops()}; forwarding (receive → send returned) p50 {Sample.Us(LatencyHistogram.Quantile(server.LatencyBuckets, 0.5)).Trim()}, p99 {Sample.Us(LatencyHistogram.Quantile(server.LatencyBuckets, 0.99)).Trim()}");
         }
         if (Feedback is { } fb) o.WriteLine($"publishers: {fb.Plis} PLI/FIR received, {fb.KeyFrames} key frames sent, {fb.Nacks} NACKs received, {fb.Retransmitted} packets retransmitted");
         o.WriteLine($"bots CPU: {BotCpuSeconds:F2} s ({100 * BotCpuSeconds / Seconds:F0} % of one core)");
@@ -220,7 +220,7 @@ internal sealed class LoadResult
             {
                 datagramsIn = s.DatagramsIn,
                 datagramsOut = s.DatagramsOut,
-                drops = s.Drops,
+                drops = s.DropsByReason,
                 forwardingUs = new { p50 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.5), p99 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.99), p999 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.999) },
             } : null,
             feedback = Feedback,

@@ -20,10 +20,16 @@ internal interface ILoadTarget : IAsyncDisposable
 }
 
 /// <summary>The server's counters at one moment; subtract two for an interval.</summary>
-internal sealed record ServerFigures(long DatagramsIn, long DatagramsOut, long Drops, long[] LatencyBuckets)
+internal sealed record ServerFigures(long DatagramsIn, long DatagramsOut, Dictionary<string, long> DropsByReason, long[] LatencyBuckets)
 {
-    public ServerFigures Minus(ServerFigures start) => new(DatagramsIn - start.DatagramsIn, DatagramsOut - start.DatagramsOut, Drops - start.Drops,
+    public long Drops => DropsByReason.Values.Sum();
+
+    public ServerFigures Minus(ServerFigures start) => new(DatagramsIn - start.DatagramsIn, DatagramsOut - start.DatagramsOut,
+        DropsByReason.ToDictionary(d => d.Key, d => d.Value - start.DropsByReason.GetValueOrDefault(d.Key)),
         [.. LatencyBuckets.Select((c, i) => c - (i < start.LatencyBuckets.Length ? start.LatencyBuckets[i] : 0))]);
+
+    /// <summary>"srtp 12, unknownSsrc 3", the reasons that dropped anything.</summary>
+    public string DescribeDrops() => Drops == 0 ? "none" : string.Join(", ", DropsByReason.Where(d => d.Value != 0).Select(d => $"{d.Key} {d.Value}"));
 }
 
 /// <summary>Huddle's SFU: started here in its own process (SFU mode, loopback, warnings only) or already running.</summary>
@@ -96,7 +102,7 @@ internal sealed class HuddleTarget : ILoadTarget
         {
             buckets[LatencyHistogram.BucketOf((long)bucket!["from"]!)] = (long)bucket["count"]!;
         }
-        return new ServerFigures((long)stats["datagramsIn"]!, (long)stats["datagramsOut"]!, drops.Sum(d => (long)d.Value!), buckets);
+        return new ServerFigures((long)stats["datagramsIn"]!, (long)stats["datagramsOut"]!, drops.ToDictionary(d => d.Key, d => (long)d.Value!), buckets);
     }
 
     public async ValueTask DisposeAsync()

@@ -28,6 +28,7 @@ public sealed unsafe class BatchReceiver : IDisposable
     private const int MaxDatagram = 2048;
     private const int MaxEvents = 64;
     private const int ECONNREFUSED = 111;
+    private const int ReceiveBufferBytes = 2 * 1024 * 1024;
 
     private readonly int _epoll;
     private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
@@ -74,6 +75,8 @@ public sealed unsafe class BatchReceiver : IDisposable
     /// <summary>Starts delivering <paramref name="socket"/>'s datagrams to <paramref name="handler"/>; nothing else may receive on it.</summary>
     public void Add(Socket socket, IDatagramHandler handler)
     {
+        // Room for the bursts a busy receiver cannot take at once (the kernel caps it at net.core.rmem_max).
+        if (socket.ReceiveBufferSize < ReceiveBufferBytes) socket.ReceiveBufferSize = ReceiveBufferBytes;
         int fd = (int)socket.Handle;
         int on = 1;
         LinuxUdp.setsockopt(fd, LinuxUdp.SolSocket, LinuxUdp.SoTimestampNs, &on, sizeof(int));
