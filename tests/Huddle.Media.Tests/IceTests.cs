@@ -113,9 +113,35 @@ public sealed class IceTests
             lock (Datagrams) Datagrams.Add(datagram.ToArray());
         }
 
-        public void OnTick(long nowTicks)
-        {
-        }
+        public int Ticks;
+
+        public void OnTick(long nowTicks) => Interlocked.Increment(ref Ticks);
+    }
+
+    [Fact]
+    public async Task Only_endpoints_that_started_ticks_get_them_and_unregistering_stops_them()
+    {
+        using var socket = new UdpMediaSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Start();
+        var idle = new RecordingEndpoint(new IceLiteAgent(IceCredentials.Generate()), socket);
+        var started = new RecordingEndpoint(new IceLiteAgent(IceCredentials.Generate()), socket);
+        var unregistered = new RecordingEndpoint(new IceLiteAgent(IceCredentials.Generate()), socket);
+        socket.Register(idle);
+        socket.Register(started);
+        socket.StartTicks(started);
+        socket.StartTicks(unregistered); // never registered: ignored
+
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Volatile.Read(ref started.Ticks) < 3 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(started.Ticks >= 3, $"started endpoint ticked {started.Ticks} times");
+        Assert.Equal(0, idle.Ticks);
+        Assert.Equal(0, unregistered.Ticks);
+
+        socket.Unregister(started);
+        await Task.Delay(UdpMediaSocket.TickInterval * 2); // a tick already under way may still land
+        int afterUnregister = Volatile.Read(ref started.Ticks);
+        await Task.Delay(UdpMediaSocket.TickInterval * 4);
+        Assert.Equal(afterUnregister, started.Ticks);
     }
 
     [Fact]

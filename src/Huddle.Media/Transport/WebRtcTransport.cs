@@ -101,6 +101,7 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
     {
         _ice.SetRemoteUfrag(remoteUfrag);
         _startedTicks = Environment.TickCount64;
+        _socket.StartTicks(this);
         _dtls.Start(remoteFingerprint);
     }
 
