@@ -13,7 +13,7 @@ need_root() {
 CHROMIUM="${HUDDLE_CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$CHROMIUM" ]; then
   say "Chromium is missing: installing Debian's chromium"
-  if ! { need_root apt-get update && need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; then
+  if ! { need_root apt-get -o DPkg::Lock::Timeout=300 update && need_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y chromium; }; then
     echo "test.sh: Chromium is required at $CHROMIUM. Install it with: sudo apt-get install -y chromium" >&2
     exit 1
   fi
@@ -21,7 +21,7 @@ fi
 
 if ! command -v npm >/dev/null; then
   say "npm is missing: installing Debian's nodejs and npm"
-  if ! { need_root apt-get update && need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }; then
+  if ! { need_root apt-get -o DPkg::Lock::Timeout=300 update && need_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y nodejs npm; }; then
     echo "test.sh: npm is required for the client type check. Install it with: sudo apt-get install -y nodejs npm" >&2
     exit 1
   fi
