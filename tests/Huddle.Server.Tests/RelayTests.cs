@@ -37,6 +37,23 @@ public sealed class RelayTests(HuddleServer server)
     }
 
     [Fact]
+    public async Task A_large_description_arrives_whole_and_small_messages_after_it_still_do()
+    {
+        var (a, b, c) = await ThreeInRoomAsync();
+        // Far larger than the socket's first receive buffer, inside the message and SDP limits; each
+        // line differs so a piece received twice or out of place would show.
+        string large = Sdp + string.Concat(Enumerable.Range(0, 2500).Select(i => $"a=x-line:{i:D5}\r\n"));
+        Assert.InRange(large.Length, 30_000, 59_000);
+        await c.SendAsync(new { type = "offer", to = a.Id, sdp = large });
+        Assert.Equal(large, (string)(await a.ExpectAsync("offer"))["sdp"]!);
+        await c.SendAsync(new { type = "answer", to = b.Id, sdp = Sdp });
+        Assert.Equal(Sdp, (string)(await b.ExpectAsync("answer"))["sdp"]!);
+        await c.SendAsync(new { type = "offer", to = b.Id, sdp = large });
+        Assert.Equal(large, (string)(await b.ExpectAsync("offer"))["sdp"]!);
+        await Task.WhenAll(a.DisposeAsync().AsTask(), b.DisposeAsync().AsTask(), c.DisposeAsync().AsTask());
+    }
+
+    [Fact]
     public async Task Candidates_are_relayed_intact_and_extra_fields_are_dropped()
     {
         var (a, b, c) = await ThreeInRoomAsync();

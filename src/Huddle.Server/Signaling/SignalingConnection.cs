@@ -16,6 +16,9 @@ internal sealed class SignalingConnection : IMessageSink
     private const int SendQueueLimit = 256;
     // A flooder is closed once it has had this many messages refused in one connection.
     private const int MaxRefusedMessages = 1_000;
+    // Most messages fit; larger ones (descriptions) grow the buffer up to the message limit for as long
+    // as they take. A buffer of the whole limit per socket was 128 KiB for each of 10,000 idle sockets.
+    private const int InitialReceiveBytes = 4096;
 
     private readonly WebSocket _socket;
     private readonly HuddleOptions _options;
@@ -130,7 +133,9 @@ internal sealed class SignalingConnection : IMessageSink
     {
         var bucket = new TokenBucket(_options.MessagesPerSecond, _options.MessageBurst, TimeProvider.System);
         int limit = _options.MaxMessageBytes;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+        // Reading one byte past the limit tells a message that is too large.
+        int capacity = limit + 1;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBytes, capacity));
         int refused = 0;
         long lastRateError = 0;
         try
@@ -139,16 +144,29 @@ internal sealed class SignalingConnection : IMessageSink
             {
                 int length = 0;
                 ValueWebSocketReceiveResult result;
+                if (buffer.Length > InitialReceiveBytes)
+                {
+                    // The last message was large: give its buffer back, idle sockets hold a small one.
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBytes, capacity));
+                }
                 do
                 {
-                    if (length == limit + 1)
+                    if (length == capacity)
                     {
                         // Over the limit: tell the client why, then close (RFC 6455 §7.4.1: 1009).
                         session.SendError(ErrorCodes.TooLarge, $"Messages are limited to {limit} bytes.");
                         Close(WebSocketCloseStatus.MessageTooBig, "message too large");
                         return;
                     }
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, limit + 1 - length), cancel);
+                    if (length == buffer.Length)
+                    {
+                        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, capacity));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, Math.Min(buffer.Length, capacity) - length), cancel);
                     length += result.Count;
                 }
                 while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
