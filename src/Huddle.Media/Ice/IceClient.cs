@@ -11,7 +11,9 @@ namespace Huddle.Media.Ice;
 /// A small controlling ICE agent for load-test bots talking to a lite server: one local socket, one remote
 /// host candidate. It sends Binding requests with USE-CANDIDATE (the server is lite, so the first pair that
 /// answers is nominated, RFC 8445 §8.1.1), retransmits them per RFC 8489 §6.2.1, and afterwards sends a
-/// consent check every <see cref="ConsentInterval"/> (RFC 7675 §5.1).
+/// consent check every <see cref="ConsentInterval"/> (RFC 7675 §5.1). It also answers the peer's own checks
+/// (<see cref="AnswerCheck"/>): a lite server need not send any, but libnice (Janus) checks the pair too and
+/// takes our nomination only once its check is answered.
 /// </summary>
 public sealed class IceClient
 {
@@ -21,6 +23,8 @@ public sealed class IceClient
     private readonly IceCredentials _local;
     private readonly string _remoteUfrag;
     private readonly byte[] _remotePassword;
+    private readonly byte[] _localPassword;
+    private readonly byte[] _expectedUsername;
     private readonly ulong _tieBreaker = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
     private readonly byte[] _transactionId = new byte[StunConstants.TransactionIdLength];
 
@@ -29,6 +33,8 @@ public sealed class IceClient
         _local = local;
         _remoteUfrag = remoteUfrag;
         _remotePassword = Encoding.ASCII.GetBytes(remotePassword);
+        _localPassword = Encoding.ASCII.GetBytes(local.Password);
+        _expectedUsername = Encoding.ASCII.GetBytes($"{local.Ufrag}:{remoteUfrag}");
     }
 
     /// <summary>The address the server saw us at (XOR-MAPPED-ADDRESS of the last success).</summary>
@@ -71,14 +77,35 @@ public sealed class IceClient
     }
 
     /// <summary>
+    /// Answers the peer's Binding request, seen coming from <paramref name="from"/>: USERNAME must be
+    /// "ours:theirs" and MESSAGE-INTEGRITY must verify with our password (RFC 8445 §7.3); the success
+    /// response carries XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY and FINGERPRINT. Returns its length, 0 when
+    /// the datagram is not such a request (a response, or a check that fails).
+    /// </summary>
+    public int AnswerCheck(ReadOnlySpan<byte> datagram, IPEndPoint from, Span<byte> response)
+    {
+        if (!StunMessage.TryParse(datagram, out StunMessage request)) return 0;
+        if (request.Class != StunClass.Request || request.Method != StunMethod.Binding) return 0;
+        if (!request.TryGetAttribute(StunAttributeType.Username, out ReadOnlySpan<byte> username) || !username.SequenceEqual(_expectedUsername)) return 0;
+        if (request.HasFingerprint && !request.VerifyFingerprint()) return 0;
+        if (!request.VerifyIntegrity(_localPassword)) return 0;
+        var writer = new StunWriter(response, StunMethod.Binding, StunClass.SuccessResponse, request.TransactionId);
+        writer.AddXorAddress(from.Address, from.Port);
+        writer.AddMessageIntegrity(_localPassword);
+        writer.AddFingerprint();
+        return writer.TryComplete(out int length) ? length : 0;
+    }
+
+    /// <summary>
     /// Runs the checks on <paramref name="socket"/> until the server answers: sends, waits with doubling
-    /// timeouts from 100 ms, and gives up after 7 tries. Other datagrams that arrive meanwhile go to
-    /// <paramref name="other"/>.
+    /// timeouts from 100 ms, and gives up after 7 tries. The server's own checks that arrive meanwhile are
+    /// answered; other datagrams go to <paramref name="other"/>.
     /// </summary>
     public async Task ConnectAsync(Socket socket, EndPoint server, Action<ReadOnlyMemory<byte>>? other = null, CancellationToken cancellationToken = default)
     {
         byte[] request = new byte[StunConstants.MaxMessageLength];
         byte[] receive = new byte[2048];
+        byte[] answer = new byte[StunConstants.MaxMessageLength];
         TimeSpan timeout = TimeSpan.FromMilliseconds(100);
         for (int attempt = 0; attempt < MaxAttempts && !Connected; attempt++, timeout *= 2)
         {
@@ -92,7 +119,10 @@ public sealed class IceClient
                 {
                     SocketReceiveFromResult result = await socket.ReceiveFromAsync(receive, SocketFlags.None, server, wait.Token);
                     ReadOnlyMemory<byte> datagram = receive.AsMemory(0, result.ReceivedBytes);
-                    if (!HandleResponse(datagram.Span)) other?.Invoke(datagram);
+                    if (HandleResponse(datagram.Span)) break;
+                    int answered = server is IPEndPoint peer ? AnswerCheck(datagram.Span, peer, answer) : 0;
+                    if (answered > 0) await socket.SendToAsync(answer.AsMemory(0, answered), SocketFlags.None, server, cancellationToken);
+                    else other?.Invoke(datagram);
                 }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -10,7 +10,9 @@ namespace Huddle.Media.Transport;
 
 /// <summary>
 /// The client end of a WebRTC transport, for bots and tests: its own UDP socket, a controlling ICE agent
-/// towards one server candidate, the DTLS client role, then SRTP. Received media is handed to
+/// towards one server candidate, DTLS (the client role unless the constructor says otherwise: a server
+/// that answers an actpass offer with <c>a=setup:active</c>, as Janus does, needs us to be the DTLS
+/// server), then SRTP. Received media is handed to
 /// <see cref="RtpReceived"/> / <see cref="RtcpReceived"/> on the receive thread: its own, or a
 /// <see cref="BatchReceiver"/> shared by many clients (load bots), which also gives each datagram the
 /// kernel's arrival time (<see cref="ReceivedAt"/>).
@@ -30,12 +32,12 @@ public sealed class WebRtcClient : IDtlsHandler, IDatagramHandler, IDisposable
     private Timer? _consentTimer;
     private volatile bool _disposed;
 
-    public WebRtcClient(DtlsContext dtls, IPAddress? bind = null, BatchReceiver? receiver = null)
+    public WebRtcClient(DtlsContext dtls, IPAddress? bind = null, BatchReceiver? receiver = null, DtlsRole role = DtlsRole.Client)
     {
         _receiver = receiver;
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(new IPEndPoint(bind ?? IPAddress.Loopback, 0));
-        _dtls = new DtlsTransport(dtls, DtlsRole.Client, this);
+        _dtls = new DtlsTransport(dtls, role, this);
         LocalIce = IceCredentials.Generate();
         LocalFingerprint = dtls.Certificate.Fingerprint;
     }
@@ -49,6 +51,8 @@ public sealed class WebRtcClient : IDtlsHandler, IDatagramHandler, IDisposable
     public SrtpProfile? SrtpProfile { get; private set; }
 
     public DtlsState DtlsState => _dtls.State;
+
+    public DtlsRole DtlsRole => _dtls.Role;
 
     /// <summary>How often consent checks go out once connected (RFC 7675 §5.1: about every 5 s).</summary>
     public TimeSpan ConsentInterval { get; set; } = IceClient.ConsentInterval;
@@ -72,12 +76,19 @@ public sealed class WebRtcClient : IDtlsHandler, IDatagramHandler, IDisposable
 
     public delegate void SpanAction(Span<byte> packet);
 
-    /// <summary>Runs ICE against <paramref name="server"/>, then the DTLS handshake; completes when SRTP is keyed.</summary>
+    /// <summary>
+    /// Runs ICE against <paramref name="server"/>, then the DTLS handshake (as client: sends the ClientHello; as
+    /// server: answers the peer's); completes when SRTP is keyed.
+    /// </summary>
     public async Task ConnectAsync(IPEndPoint server, string remoteUfrag, string remotePassword, SdpFingerprint remoteFingerprint, CancellationToken cancellationToken = default)
     {
         _server = server;
         var ice = new IceClient(LocalIce, remoteUfrag, remotePassword);
-        await ice.ConnectAsync(_socket, server, cancellationToken: cancellationToken);
+        // As DTLS server, the peer's ClientHello may come right behind its answer to our check: keep it for the handshake.
+        await ice.ConnectAsync(_socket, server, datagram =>
+        {
+            if (Demux.Classify(datagram.Span) == PacketKind.Dtls) _dtls.Receive(datagram.Span);
+        }, cancellationToken);
         _ice = ice;
         _consentTimer = new Timer(_ => SendConsentCheck(), null, ConsentInterval, ConsentInterval);
         if (_receiver is not null)
@@ -155,7 +166,7 @@ public sealed class WebRtcClient : IDtlsHandler, IDatagramHandler, IDisposable
         {
             var profile = (SrtpProfile)_dtls.SrtpProfileId;
             byte[] material = _dtls.ExportSrtpKeyingMaterial(DtlsSrtpKeys.ExportLength(profile));
-            (SrtpContext local, SrtpContext remote) = DtlsSrtpKeys.CreateContexts(profile, material, weAreDtlsClient: true);
+            (SrtpContext local, SrtpContext remote) = DtlsSrtpKeys.CreateContexts(profile, material, weAreDtlsClient: _dtls.Role == Dtls.DtlsRole.Client);
             lock (_sendLock) _srtpOut = local;
             _srtpIn = remote;
             SrtpProfile = profile;
@@ -202,7 +213,10 @@ public sealed class WebRtcClient : IDtlsHandler, IDatagramHandler, IDisposable
         switch (Demux.Classify(datagram))
         {
             case PacketKind.Stun when _ice is { } ice:
-                lock (ice) ice.HandleResponse(datagram);
+                int answer;
+                Span<byte> response = stackalloc byte[Stun.StunConstants.MaxMessageLength];
+                lock (ice) answer = ice.HandleResponse(datagram) || _server is null ? 0 : ice.AnswerCheck(datagram, _server, response);
+                if (answer > 0) SendRaw(response[..answer]);
                 break;
             case PacketKind.Dtls:
                 _dtls.Receive(datagram);
