@@ -47,11 +47,19 @@ public static class SfuSdp
             ChooseMedia = _ => MediaAnswerChoice.Receive,
         });
 
-    /// <summary>ICE towards the first candidate of <paramref name="remote"/>, then DTLS; completes when SRTP is keyed.</summary>
-    public static Task ConnectAsync(WebRtcClient client, SessionDescription remote, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// ICE towards the first candidate of <paramref name="remote"/> (the first IPv4 loopback one with
+    /// <paramref name="loopbackOnly"/>, which refuses descriptions without one), then DTLS; completes when
+    /// SRTP is keyed.
+    /// </summary>
+    public static Task ConnectAsync(WebRtcClient client, SessionDescription remote, CancellationToken cancellationToken = default, bool loopbackOnly = false)
     {
         SdpMediaSection media = remote.Media.First(m => !m.IsRejected);
-        SdpCandidate candidate = media.Candidates.Count > 0 ? media.Candidates[0] : remote.Media.SelectMany(m => m.Candidates).First();
+        IEnumerable<SdpCandidate> candidates = media.Candidates.Concat(remote.Media.SelectMany(m => m.Candidates));
+        SdpCandidate candidate = loopbackOnly
+            ? candidates.FirstOrDefault(c => IPAddress.TryParse(c.Address, out IPAddress? a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && IPAddress.IsLoopback(a))
+                ?? throw new InvalidOperationException($"no 127.x candidate in the description (it has {string.Join(", ", candidates.Select(c => c.Address).Distinct())})")
+            : candidates.First();
         return client.ConnectAsync(new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port),
             remote.IceUfragFor(media)!, remote.IcePwdFor(media)!, remote.FingerprintsFor(media)[0], cancellationToken);
     }

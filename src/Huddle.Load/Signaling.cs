@@ -5,8 +5,8 @@ using System.Text.Json.Nodes;
 namespace Huddle.Load;
 
 /// <summary>
-/// A signaling connection to Huddle (docs/protocol.md): JSON text messages over a WebSocket, read in the
-/// background and handed to <see cref="Received"/> one at a time, in order.
+/// A signaling connection to Huddle (docs/protocol.md), or to another server's JSON API: JSON text messages
+/// over a WebSocket, read in the background and handed to the callback one at a time, in order.
 /// </summary>
 public sealed class Signaling : IAsyncDisposable
 {
@@ -26,14 +26,19 @@ public sealed class Signaling : IAsyncDisposable
     /// <summary>Set when the connection ended on its own (server close, error), with the reason.</summary>
     public string? Ended { get; private set; }
 
-    public static async Task<Signaling> ConnectAsync(Uri server, Func<JsonObject, Task> received, CancellationToken cancellationToken)
+    /// <summary>Huddle's signaling: <c>/ws</c> on <paramref name="server"/>.</summary>
+    public static Task<Signaling> ConnectAsync(Uri server, Func<JsonObject, Task> received, CancellationToken cancellationToken) =>
+        ConnectAsync(new Uri($"{(server.Scheme == "https" ? "wss" : "ws")}://{server.Authority}/ws"), null, received, cancellationToken);
+
+    /// <summary>Any JSON-over-WebSocket API (e.g. Janus's, subprotocol <c>janus-protocol</c>).</summary>
+    public static async Task<Signaling> ConnectAsync(Uri webSocket, string? subProtocol, Func<JsonObject, Task> received, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        string scheme = server.Scheme == "https" ? "wss" : "ws";
+        if (subProtocol is not null) socket.Options.AddSubProtocol(subProtocol);
         try
         {
-            await socket.ConnectAsync(new Uri($"{scheme}://{server.Authority}/ws"), cancellationToken);
+            await socket.ConnectAsync(webSocket, cancellationToken);
         }
         catch
         {
