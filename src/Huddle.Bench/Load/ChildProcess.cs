@@ -5,8 +5,8 @@ using System.Net.Sockets;
 namespace Huddle.Bench.Load;
 
 /// <summary>
-/// A server under test in its own process (this program started again with another command), so its
-/// CPU time can be read from /proc apart from the bots'. Output goes to a log file; the process is
+/// A server under test in its own process (this program started again with another command, or another
+/// server such as Janus), so its CPU time can be read from /proc apart from the bots'. Output goes to a log file; the process is
 /// killed on dispose.
 /// </summary>
 internal sealed class ChildProcess : IDisposable
@@ -28,18 +28,26 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>Starts <c>Huddle.Bench &lt;command&gt; args…</c>.</summary>
     public static ChildProcess Start(string command, IEnumerable<string> args, string log)
     {
+        var arguments = new List<string>();
+        // Under `dotnet Huddle.Bench.dll` the process is dotnet itself and needs the assembly first.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") arguments.Add(typeof(ChildProcess).Assembly.Location);
+        arguments.Add(command);
+        arguments.AddRange(args);
+        return StartProgram(Environment.ProcessPath!, arguments, log, new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" });
+    }
+
+    /// <summary>Starts another program (e.g. a script that execs another server, so the PID is the server's).</summary>
+    public static ChildProcess StartProgram(string file, IEnumerable<string> args, string log, IReadOnlyDictionary<string, string>? environment = null)
+    {
         var info = new ProcessStartInfo
         {
-            FileName = Environment.ProcessPath!,
+            FileName = file,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        // Under `dotnet Huddle.Bench.dll` the process is dotnet itself and needs the assembly first.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") info.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
-        info.ArgumentList.Add(command);
         foreach (string arg in args) info.ArgumentList.Add(arg);
-        info.Environment["DOTNET_gcServer"] = "0";
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(log))!);
         var writer = new StreamWriter(log) { AutoFlush = true };
         var process = Process.Start(info)!;

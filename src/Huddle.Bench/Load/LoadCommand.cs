@@ -46,11 +46,22 @@ internal static class LoadCommand
         int bots = options.Participants * options.Rooms;
         Console.WriteLine($"{options.Describe()}; target {options.Target}; {options.DurationSeconds:0.#} s");
         Console.WriteLine($"machine: {BrowserBench.CpuModel()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        await using ILoadTarget target = options.Target switch
+        ILoadTarget started;
+        try
         {
-            "huddle" => await HuddleTarget.StartAsync(options, bots),
-            _ => await RelayTarget.StartAsync(),
-        };
+            started = options.Target switch
+            {
+                "huddle" => await HuddleTarget.StartAsync(options, bots),
+                "janus" => await JanusTarget.StartAsync(options),
+                _ => await RelayTarget.StartAsync(),
+            };
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
+        {
+            Console.Error.WriteLine($"load: {options.Target} did not start: {e.Message}");
+            return (1, null);
+        }
+        await using ILoadTarget target = started;
         var latency = new LatencyHistogram();
         var runId = Guid.NewGuid().ToString("N")[..8];
         var all = new List<Participant>();
@@ -154,6 +165,12 @@ internal static class LoadCommand
         {
             Console.Error.WriteLine("load: cancelled");
             return (130, null);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.Net.WebSockets.WebSocketException)
+        {
+            // A target that fails (e.g. Janus refusing an offer) ends its run, not the others of --target a,b.
+            Console.Error.WriteLine($"load: {options.Target}: {e.GetBaseException().Message}");
+            return (1, null);
         }
         finally
         {

@@ -86,7 +86,7 @@ internal sealed record LoadOptions
             if (takesValue) i++;
         }
         if (options.Scenario is not ("meeting" or "broadcast" or "audio" or "signaling")) error = "--scenario is one of meeting, broadcast, audio, signaling";
-        else if (options.Target.Split(',').Any(t => t.Trim() is not ("huddle" or "relay"))) error = "--target is huddle, relay, or a list of them (huddle,relay)";
+        else if (options.Target.Split(',').Any(t => t.Trim() is not ("huddle" or "relay" or "janus"))) error = "--target is huddle, janus, relay, or a list of them (huddle,janus,relay)";
         else if (options.Participants < 2 || options.Participants > 1000) error = "--participants: 2 to 1000 per room";
         else if (options.Rooms < 1 || options.Rooms > 10_000) error = "--rooms: 1 to 10000";
         else if (options.Publishers < 1) error = "--publishers: at least 1";
