@@ -7,14 +7,40 @@ using Huddle.Media.Udp;
 
 namespace Huddle.Load;
 
-/// <summary>A Janus VideoRoom room: its numeric id, and the publishers it admits (set when the first bot creates it).</summary>
-public sealed record JanusRoom(long Id, int MaxPublishers);
+/// <summary>
+/// A Janus VideoRoom room: its numeric id, and the publishers it admits (set when the first bot creates it).
+/// Bots of one run share the instance, so only the first creates the room and the others wait for it.
+/// </summary>
+public sealed class JanusRoom(long id, int maxPublishers)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile bool _exists;
+
+    public long Id { get; } = id;
+
+    public int MaxPublishers { get; } = maxPublishers;
+
+    internal async Task EnsureCreatedAsync(Func<Task> create, CancellationToken cancellationToken)
+    {
+        if (_exists) return;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_exists) await create();
+            _exists = true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
 
 /// <summary>
 /// A participant of a Janus (1.x) VideoRoom made of our own stack, with the same media and measurements as
 /// <see cref="LoadBot"/>. It speaks the Janus JSON API over a WebSocket (subprotocol <c>janus-protocol</c>):
 /// creates a session (kept alive every 25 s), attaches <c>janus.plugin.videoroom</c>, creates the room
-/// unless it exists, joins as a publisher and publishes with our offer (Janus answers
+/// (the first bot in), joins as a publisher and publishes with our offer (Janus answers
 /// <c>a=setup:active</c>, so the publish connection is the DTLS server). Everyone else is received on
 /// one multistream subscriber handle: <c>join</c> (ptype subscriber) with the feeds known then, and
 /// <c>subscribe</c> for each later batch of feeds from <c>publishers</c> events; each Janus offer
@@ -76,20 +102,23 @@ public sealed class JanusBot : WebRtcBot
         _session = (long)created["data"]!["id"]!;
         _keepalive = new Timer(_ => _ = SendKeepaliveAsync(), null, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(25));
         _publisher = await AttachAsync(cancellationToken);
-        try
+        await _room.EnsureCreatedAsync(async () =>
         {
-            await MessageAsync(_publisher, new JsonObject
+            try
             {
-                ["request"] = "create", ["room"] = _room.Id, ["description"] = "huddle load", ["publishers"] = _room.MaxPublishers,
-                ["bitrate"] = 0, ["fir_freq"] = 0, ["audiocodec"] = "opus", ["videocodec"] = "vp8", ["notify_joining"] = false,
-                // Only what the bots negotiate: no audio level, orientation, playout delay or transport-wide CC extensions.
-                ["audiolevel_ext"] = false, ["videoorient_ext"] = false, ["playoutdelay_ext"] = false, ["transport_wide_cc_ext"] = false,
-            }, null, cancellationToken);
-        }
-        catch (JanusException e) when (e.Code == 427)
-        {
-            // Another bot created it first.
-        }
+                await MessageAsync(_publisher, new JsonObject
+                {
+                    ["request"] = "create", ["room"] = _room.Id, ["description"] = "huddle load", ["publishers"] = _room.MaxPublishers,
+                    ["bitrate"] = 0, ["fir_freq"] = 0, ["audiocodec"] = "opus", ["videocodec"] = "vp8", ["notify_joining"] = false,
+                    // Only what the bots negotiate: no audio level, orientation, playout delay or transport-wide CC extensions.
+                    ["audiolevel_ext"] = false, ["videoorient_ext"] = false, ["playoutdelay_ext"] = false, ["transport_wide_cc_ext"] = false,
+                }, null, cancellationToken);
+            }
+            catch (JanusException e) when (e.Code == 427)
+            {
+                // It exists already (made by someone else).
+            }
+        }, cancellationToken);
         JsonObject joined = await MessageAsync(_publisher, new JsonObject
         {
             ["request"] = "join", ["ptype"] = "publisher", ["room"] = _room.Id, ["display"] = Name,
