@@ -52,7 +52,9 @@ public sealed unsafe class DtlsTransport : IDisposable
     private readonly SslHandle _ssl;
     private readonly nint _readBio;
     private readonly nint _writeBio;
-    private readonly byte[] _output = new byte[16 * 1024];
+    // Handshake records are read out of OpenSSL into a pooled buffer only while they are sent: a
+    // transport holds no 16 KiB of its own for a handshake that happens once (two per participant).
+    private const int OutputChunk = 16 * 1024;
     private SdpFingerprint? _remoteFingerprint;
     private int _timeouts;
 
@@ -296,25 +298,34 @@ public sealed unsafe class DtlsTransport : IDisposable
     /// <summary>Sends what OpenSSL wrote, cut into datagrams at record boundaries.</summary>
     private void Flush()
     {
-        while (OpenSsl.BIO_ctrl_pending(_writeBio) > 0)
+        if (OpenSsl.BIO_ctrl_pending(_writeBio) <= 0) return;
+        byte[] output = System.Buffers.ArrayPool<byte>.Shared.Rent(OutputChunk);
+        try
         {
-            int read;
-            fixed (byte* p = _output) read = OpenSsl.BIO_read(_writeBio, p, _output.Length);
-            if (read <= 0) return;
-            ReadOnlySpan<byte> pending = _output.AsSpan(0, read);
-            int start = 0, offset = 0;
-            while (offset + RecordHeaderLength <= pending.Length)
+            while (OpenSsl.BIO_ctrl_pending(_writeBio) > 0)
             {
-                int recordLength = RecordHeaderLength + BinaryPrimitives.ReadUInt16BigEndian(pending[(offset + 11)..]);
-                if (offset + recordLength > pending.Length) break;
-                if (offset > start && offset + recordLength - start > Mtu)
+                int read;
+                fixed (byte* p = output) read = OpenSsl.BIO_read(_writeBio, p, OutputChunk);
+                if (read <= 0) return;
+                ReadOnlySpan<byte> pending = output.AsSpan(0, read);
+                int start = 0, offset = 0;
+                while (offset + RecordHeaderLength <= pending.Length)
                 {
-                    _handler.SendDtls(pending[start..offset]);
-                    start = offset;
+                    int recordLength = RecordHeaderLength + BinaryPrimitives.ReadUInt16BigEndian(pending[(offset + 11)..]);
+                    if (offset + recordLength > pending.Length) break;
+                    if (offset > start && offset + recordLength - start > Mtu)
+                    {
+                        _handler.SendDtls(pending[start..offset]);
+                        start = offset;
+                    }
+                    offset += recordLength;
                 }
-                offset += recordLength;
+                if (pending.Length > start) _handler.SendDtls(pending[start..]);
             }
-            if (pending.Length > start) _handler.SendDtls(pending[start..]);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(output);
         }
     }
 
