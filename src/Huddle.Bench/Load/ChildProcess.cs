@@ -58,6 +58,22 @@ internal sealed class ChildProcess : IDisposable
         return new ChildProcess(process, log);
     }
 
+    /// <summary>
+    /// Polls <paramref name="ready"/> every <paramref name="interval"/> until it says yes; throws when the
+    /// process exits first or <paramref name="timeout"/> passes (naming <paramref name="what"/> and the log).
+    /// </summary>
+    public async Task WaitReadyAsync(Func<Task<bool>> ready, TimeSpan timeout, TimeSpan interval, string what)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (HasExited) throw new InvalidOperationException($"{what} exited; see {Log}");
+            if (await ready()) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} was not ready within {timeout.TotalSeconds:0} s; see {Log}");
+            await Task.Delay(interval);
+        }
+    }
+
     /// <summary>A TCP or UDP port on 127.0.0.1 that nothing holds right now.</summary>
     public static int FreePort(bool udp)
     {

@@ -75,25 +75,20 @@ internal sealed class JanusTarget : ILoadTarget
     }
 
     // Janus opens the WebSockets port after loading the VideoRoom plugin: once it accepts, rooms can be made.
-    private async Task WaitReadyAsync(int port)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+    private Task WaitReadyAsync(int port) =>
+        _process.WaitReadyAsync(async () =>
         {
-            if (_process.HasExited) throw new InvalidOperationException($"janus exited; see {_process.Log}");
             try
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync(IPAddress.Loopback, port);
-                return;
+                return true;
             }
             catch (SocketException)
             {
+                return false;
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"janus did not open its WebSocket port within 30 s; see {_process.Log}");
-            await Task.Delay(100);
-        }
-    }
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), "janus");
 
     public async Task<IMediaBot> JoinAsync(string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken)
     {

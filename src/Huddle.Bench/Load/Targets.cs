@@ -73,21 +73,19 @@ internal sealed class HuddleTarget : ILoadTarget
 
     private async Task WaitReadyAsync()
     {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        if (_process is null) return;
+        await _process.WaitReadyAsync(async () =>
         {
-            if (_process is { HasExited: true }) throw new InvalidOperationException($"the server exited; see {_process.Log}");
             try
             {
                 using HttpResponseMessage response = await _http.GetAsync("/api/media/stats");
-                if (response.IsSuccessStatusCode) return;
+                return response.IsSuccessStatusCode;
             }
             catch (HttpRequestException)
             {
+                return false;
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the server did not answer within 60 s; see {_process?.Log}");
-            await Task.Delay(200);
-        }
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200), "the server");
     }
 
     public async Task<IMediaBot> JoinAsync(string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken) =>
