@@ -112,11 +112,7 @@ internal static class SfuChurn
         GC.WaitForPendingFinalizers();
         GC.Collect();
         long managed = GC.GetTotalMemory(forceFullCollection: true);
-        long rss = 0;
-        foreach (string line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        }
+        long rss = ProcStats.RssKb(Environment.ProcessId) * 1024;
         int fds = Directory.GetFiles("/proc/self/fd").Length;
         int threads = Process.GetCurrentProcess().Threads.Count;
         using var http = new HttpClient { BaseAddress = baseUri };

@@ -96,8 +96,11 @@ internal sealed class ChildProcess : IDisposable
     }
 }
 
-/// <summary>CPU time of a process from /proc/&lt;pid&gt;/stat (utime + stime, fields 14 and 15, in clock ticks of 1/100 s).</summary>
-internal static class ProcCpu
+/// <summary>
+/// CPU time of a process from /proc/&lt;pid&gt;/stat (utime + stime, fields 14 and 15, in clock ticks of 1/100 s),
+/// and its resident memory.
+/// </summary>
+internal static class ProcStats
 {
     private const double TicksPerSecond = 100; // USER_HZ on Linux
 
@@ -117,4 +120,14 @@ internal static class ProcCpu
     }
 
     public static double Self() => Seconds(Environment.ProcessId);
+
+    /// <summary>Resident memory of a process in KiB (VmRSS in /proc/&lt;pid&gt;/status), 0 when unknown.</summary>
+    public static long RssKb(int pid)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return 0;
+    }
 }

@@ -21,7 +21,7 @@ internal sealed record Snapshot(long At, long Sent, long Received, long Lost, lo
         }
         return new Snapshot(Stopwatch.GetTimestamp(),
             all.Sum(b => b.Bot.PacketsSent), all.Sum(b => b.Bot.Received.Packets), all.Sum(b => b.Bot.Received.Lost), all.Sum(b => b.Bot.Received.Foreign),
-            latency.Snapshot(), target.Pid is { } pid ? ProcCpu.Seconds(pid) : double.NaN, ProcCpu.Self(), server,
+            latency.Snapshot(), target.Pid is { } pid ? ProcStats.Seconds(pid) : double.NaN, ProcStats.Self(), server,
             new Feedback(all.Sum(b => b.Bot.KeyFramesSent), all.Sum(b => b.Bot.PlisReceived), all.Sum(b => b.Bot.NacksReceived), all.Sum(b => b.Bot.Retransmitted)));
     }
 

@@ -31,7 +31,7 @@ internal static class SignalingLoad
         var stateSentAt = new ConcurrentDictionary<string, long>();
         string runId = Guid.NewGuid().ToString("N")[..8];
         var bots = new SignalBot[total];
-        double cpuBefore = ProcCpu.Seconds(target.Pid!.Value);
+        double cpuBefore = ProcStats.Seconds(target.Pid!.Value);
         var watch = Stopwatch.StartNew();
         var failures = new ConcurrentQueue<string>();
         using (var gate = new SemaphoreSlim(options.JoinConcurrency))
@@ -55,14 +55,14 @@ internal static class SignalingLoad
             }));
         }
         double joinSeconds = watch.Elapsed.TotalSeconds;
-        double joinCpu = ProcCpu.Seconds(target.Pid!.Value) - cpuBefore;
+        double joinCpu = ProcStats.Seconds(target.Pid!.Value) - cpuBefore;
         SignalBot[] joined = [.. bots.Where(b => b is not null)];
         double[] joinMs = [.. joined.Select(b => b.JoinTime.TotalMilliseconds).Order()];
         Console.WriteLine($"joined {joined.Length} of {total} in {joinSeconds:F2} s: {joined.Length / joinSeconds:N0} joins/s; join time p50 {Percentile(joinMs, 0.5):F1} ms, p99 {Percentile(joinMs, 0.99):F1} ms; server CPU {joinCpu:F2} s");
         foreach (string f in failures.Distinct().Take(5)) Console.WriteLine($"problem: join failed: {f}");
 
         // Fan-out: every bot alternates chat and a media-state change at the chat rate, phases spread out.
-        double cpuStart = ProcCpu.Seconds(target.Pid!.Value);
+        double cpuStart = ProcStats.Seconds(target.Pid!.Value);
         long[] latencyStart = fanOut.Snapshot();
         long deliveredStart = joined.Sum(b => b.Delivered);
         long sent = 0;
@@ -95,12 +95,12 @@ internal static class SignalingLoad
         await Task.WhenAll(senders);
         await Task.Delay(1000);
         double seconds = progress.Elapsed.TotalSeconds;
-        double cpu = ProcCpu.Seconds(target.Pid!.Value) - cpuStart;
+        double cpu = ProcStats.Seconds(target.Pid!.Value) - cpuStart;
         long[] latency = Snapshot.Minus(fanOut.Snapshot(), latencyStart);
         long delivered = joined.Sum(b => b.Delivered) - deliveredStart;
         long expected = Interlocked.Read(ref sent) * (options.Participants - 1);
         int open = joined.Count(b => b.Open);
-        long rssKb = ServerRssKb(target.Pid!.Value);
+        long rssKb = ProcStats.RssKb(target.Pid!.Value);
 
         Console.WriteLine();
         Console.WriteLine($"== signaling against huddle: {open} of {total} connections open at the end");
@@ -142,15 +142,6 @@ internal static class SignalingLoad
     }
 
     private static double Percentile(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
-
-    private static long ServerRssKb(int pid)
-    {
-        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-        }
-        return 0;
-    }
 
     /// <summary>A signaling-only participant: joins, sends chat and media state on request, times what reaches it.</summary>
     private sealed class SignalBot : IAsyncDisposable
