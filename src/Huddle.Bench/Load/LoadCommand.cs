@@ -113,7 +113,7 @@ internal static class LoadCommand
             }
         }
         double joinSeconds = joinWatch.Elapsed.TotalSeconds;
-        Console.WriteLine($"joined {all.Count} bots in {joinSeconds:F2} s; join time median {Median(all.Select(b => b.Bot.JoinTime.TotalMilliseconds)):F1} ms");
+        Console.WriteLine($"joined {all.Count} bots in {joinSeconds:F2} s; join time median {BrowserBench.Median(all.Select(b => b.Bot.JoinTime.TotalMilliseconds)):F1} ms");
 
         var result = new LoadResult { Options = options, Target = target.Name, Bots = all.Count, JoinSeconds = joinSeconds };
         result.JoinMs.AddRange(all.Select(b => b.Bot.JoinTime.TotalMilliseconds));
@@ -234,8 +234,6 @@ internal static class LoadCommand
         }
         return true;
     }
-
-    internal static double Median(IEnumerable<double> values) => BrowserBench.Median(values);
 
     internal sealed class Participant(IMediaBot bot, int room, MediaProfile profile)
     {

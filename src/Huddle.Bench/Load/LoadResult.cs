@@ -59,6 +59,9 @@ internal sealed record Sample(double T, double SentPerSecond, double ReceivedPer
         $"latency p50 {Us(P50Us)} p99 {Us(P99Us)}  server CPU {ServerCores * 100,4:F0} %  bots CPU {BotCores * 100,4:F0} %";
 
     internal static string Us(long us) => us >= 10_000 ? $"{us / 1000.0,5:F0} ms" : us >= 1000 ? $"{us / 1000.0,5:F1} ms" : $"{us,5} µs";
+
+    /// <summary>The <paramref name="q"/> quantile of a latency histogram, as <see cref="Us"/> writes it without padding ("2.2 ms").</summary>
+    internal static string Quantile(long[] histogram, double q) => Us(LatencyHistogram.Quantile(histogram, q)).Trim();
 }
 
 /// <summary>What a run measured, and how it is printed, saved and checked.</summary>
@@ -129,16 +132,16 @@ internal sealed class LoadResult
     {
         o.WriteLine();
         o.WriteLine($"== {Options.Scenario} against {Target}: {Bots} bots, {Options.Rooms} room(s), {Seconds:F1} s measured");
-        o.WriteLine($"joins: {JoinMs.Count} in {JoinSeconds:F2} s ({JoinMs.Count / JoinSeconds:F0}/s), join time median {LoadCommand.Median(JoinMs):F1} ms, max {JoinMs.DefaultIfEmpty().Max():F1} ms");
+        o.WriteLine($"joins: {JoinMs.Count} in {JoinSeconds:F2} s ({JoinMs.Count / JoinSeconds:F0}/s), join time median {BrowserBench.Median(JoinMs):F1} ms, max {JoinMs.DefaultIfEmpty().Max():F1} ms");
         o.WriteLine($"sent {Sent / Seconds:N0} packets/s; received {ReceivedPerSecond:N0} packets/s (the forwarded rate); lost {Lost:N0} of {Received + Lost:N0} ({LossPercent:F3} %)");
-        o.WriteLine($"end-to-end latency (bot send → bot receive): p50 {Sample.Us(LatencyHistogram.Quantile(Latency, 0.5)).Trim()}, p99 {Sample.Us(LatencyHistogram.Quantile(Latency, 0.99)).Trim()}, p99.9 {Sample.Us(LatencyHistogram.Quantile(Latency, 0.999)).Trim()}");
+        o.WriteLine($"end-to-end latency (bot send → bot receive): p50 {Sample.Quantile(Latency, 0.5)}, p99 {Sample.Quantile(Latency, 0.99)}, p99.9 {Sample.Quantile(Latency, 0.999)}");
         if (!double.IsNaN(ServerCpuSeconds))
         {
             o.WriteLine($"server CPU: {ServerCpuSeconds:F2} s ({100 * ServerCpuSeconds / Seconds:F0} % of one core); {CpuSecondsPerMillion:F2} CPU-s per million forwarded packets ({Received / ServerCpuSeconds:N0} packets per CPU-second)");
         }
         if (Server is { } server)
         {
-            o.WriteLine($"server counters: {server.DatagramsIn / Seconds:N0} datagrams/s in, {server.DatagramsOut / Seconds:N0} out, dropped: {server.DescribeDrops()}; forwarding (receive → send returned) p50 {Sample.Us(LatencyHistogram.Quantile(server.LatencyBuckets, 0.5)).Trim()}, p99 {Sample.Us(LatencyHistogram.Quantile(server.LatencyBuckets, 0.99)).Trim()}");
+            o.WriteLine($"server counters: {server.DatagramsIn / Seconds:N0} datagrams/s in, {server.DatagramsOut / Seconds:N0} out, dropped: {server.DescribeDrops()}; forwarding (receive → send returned) p50 {Sample.Quantile(server.LatencyBuckets, 0.5)}, p99 {Sample.Quantile(server.LatencyBuckets, 0.99)}");
         }
         if (Feedback is { } fb) o.WriteLine($"publishers: {fb.Plis} PLI/FIR received, {fb.KeyFrames} key frames sent, {fb.Nacks} NACKs received, {fb.Retransmitted} packets retransmitted");
         o.WriteLine($"bots CPU: {BotCpuSeconds:F2} s ({100 * BotCpuSeconds / Seconds:F0} % of one core)");
@@ -169,7 +172,7 @@ internal sealed class LoadResult
         o.WriteLine("| --- | --- | --- | --- | --- |");
         foreach (LoadResult r in results)
         {
-            o.WriteLine($"| {r.Target} | {r.ReceivedPerSecond:N0} | {r.CpuSecondsPerMillion:F2} | {Sample.Us(LatencyHistogram.Quantile(r.Latency, 0.5)).Trim()} / {Sample.Us(LatencyHistogram.Quantile(r.Latency, 0.99)).Trim()} | {r.LossPercent:F3} % |");
+            o.WriteLine($"| {r.Target} | {r.ReceivedPerSecond:N0} | {r.CpuSecondsPerMillion:F2} | {Sample.Quantile(r.Latency, 0.5)} / {Sample.Quantile(r.Latency, 0.99)} | {r.LossPercent:F3} % |");
         }
         foreach (LoadResult r in results.Skip(1))
         {
@@ -204,7 +207,7 @@ internal sealed class LoadResult
             options = new { Options.Participants, Options.Rooms, Options.Publishers, Options.VideoBitrate, Options.FrameRate, Options.DurationSeconds },
             machine = new { cpu = BrowserBench.CpuModel(), cores = Environment.ProcessorCount, dotnet = Environment.Version.ToString() },
             bots = Bots,
-            joins = new { count = JoinMs.Count, seconds = JoinSeconds, medianMs = LoadCommand.Median(JoinMs), maxMs = JoinMs.DefaultIfEmpty().Max() },
+            joins = new { count = JoinMs.Count, seconds = JoinSeconds, medianMs = BrowserBench.Median(JoinMs), maxMs = JoinMs.DefaultIfEmpty().Max() },
             mediaReadySeconds = MediaReadySeconds,
             seconds = Seconds,
             sent = Sent,

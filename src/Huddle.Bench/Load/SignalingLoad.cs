@@ -105,7 +105,7 @@ internal static class SignalingLoad
         Console.WriteLine();
         Console.WriteLine($"== signaling against huddle: {open} of {total} connections open at the end");
         Console.WriteLine($"joins: {joined.Length / joinSeconds:N0}/s, p50 {Percentile(joinMs, 0.5):F1} ms, p99 {Percentile(joinMs, 0.99):F1} ms, server {1000 * joinCpu / Math.Max(1, joined.Length):F2} CPU-ms per join");
-        Console.WriteLine($"fan-out (chat and media state, sender → every other member): {Interlocked.Read(ref sent):N0} sent, {delivered:N0} of {expected:N0} deliveries; p50 {Sample.Us(LatencyHistogram.Quantile(latency, 0.5)).Trim()}, p99 {Sample.Us(LatencyHistogram.Quantile(latency, 0.99)).Trim()}");
+        Console.WriteLine($"fan-out (chat and media state, sender → every other member): {Interlocked.Read(ref sent):N0} sent, {delivered:N0} of {expected:N0} deliveries; p50 {Sample.Quantile(latency, 0.5)}, p99 {Sample.Quantile(latency, 0.99)}");
         Console.WriteLine($"server: {cpu:F2} CPU-s over {seconds:F1} s of fan-out; resident memory {rssKb / 1024.0:F0} MiB ({rssKb / Math.Max(1, open):N0} KiB per connection)");
         if (options.JsonPath is { } path)
         {
