@@ -88,6 +88,41 @@ public sealed class WebRtcTransportTests : IDisposable
     }
 
     [Fact]
+    public async Task Rtp_is_sent_only_from_the_receive_thread_and_not_after_dispose()
+    {
+        var (server, listener, client) = await ConnectAsync();
+        using (client)
+        {
+            int echoed = 0;
+            client.RtpReceived += _ => Interlocked.Increment(ref echoed);
+            await IceTests.Eventually(() => server.State == WebRtcTransportState.Connected);
+            // The forwarding path owns RTP protection without a lock: another thread is refused, loudly.
+            byte[] plain = SrtpTests.RtpPacket(1, payload: 100);
+            var buffer = new byte[plain.Length + WebRtcTransport.SrtpOverhead];
+            plain.CopyTo(buffer, 0);
+            Assert.Throws<InvalidOperationException>(() => server.SendRtp(buffer, plain.Length));
+
+            // The reflector answers on the receive thread.
+            plain.CopyTo(buffer, 0);
+            Assert.True(client.SendRtp(buffer, plain.Length));
+            await IceTests.Eventually(() => Volatile.Read(ref echoed) == 1);
+
+            // Disposed mid-session: later packets are dropped on the receive thread, nothing crashes.
+            server.Dispose();
+            long dropsBefore = _socket.Counters.DroppedUnknownSender + _socket.Counters.DroppedNotSendable;
+            for (ushort seq = 2; seq < 20; seq++)
+            {
+                plain = SrtpTests.RtpPacket(seq, payload: 100);
+                plain.CopyTo(buffer, 0);
+                client.SendRtp(buffer, plain.Length);
+            }
+            await IceTests.Eventually(() => _socket.Counters.DroppedUnknownSender + _socket.Counters.DroppedNotSendable >= dropsBefore + 18);
+            Assert.Equal(1, echoed);
+            Assert.Equal(0, _socket.Counters.HandlerErrors);
+        }
+    }
+
+    [Fact]
     public async Task Junk_from_strangers_and_forged_packets_from_the_peer_do_not_disturb_the_session()
     {
         var (server, _, client) = await ConnectAsync();

@@ -8,7 +8,11 @@ namespace Huddle.Media.Srtp;
 /// of SSRCs, each with its rollover counter and replay window. Packets are protected and unprotected in
 /// place; nothing is allocated per packet once an SSRC has been seen.
 /// </summary>
-/// <remarks>Not thread-safe: one thread at a time per context (a transport's sender, or its receive loop).</remarks>
+/// <remarks>
+/// Not thread-safe, but its RTP and RTCP halves share no state: one thread at a time may protect or
+/// unprotect RTP while another does RTCP (a transport forwards RTP on its receive thread and sends
+/// keyframe requests from the control path).
+/// </remarks>
 public sealed class SrtpContext : IDisposable
 {
     /// <summary>Distinct SSRCs one context tracks; more are refused (an authenticated peer cannot grow memory without bound).</summary>

@@ -51,10 +51,12 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
     private readonly IWebRtcTransportListener _listener;
     private readonly IceLiteAgent _ice;
     private readonly DtlsTransport _dtls;
-    private readonly object _sendLock = new();
+    // RTCP is sent from any thread (keyframe requests from the control path, reports from timers); RTP only
+    // from the socket's receive thread, which owns the RTP half of the outbound context without a lock.
+    private readonly object _rtcpLock = new();
     private readonly byte[] _responseBuffer = new byte[StunConstants.MaxMessageLength];
-    private SrtpContext? _srtpIn;
-    private SrtpContext? _srtpOut;
+    private volatile SrtpContext? _srtpIn;
+    private volatile SrtpContext? _srtpOut;
     private long _startedTicks;
     private int _state;
 
@@ -108,24 +110,25 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
     /// <summary>
     /// Protects the RTP packet in <c>buffer[..length]</c> in place and sends it. The buffer needs
     /// <see cref="SrtpOverhead"/> spare bytes. False when not connected or the packet is malformed.
+    /// Only on the socket's receive thread (forwarding, retransmissions): RTP takes no lock.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Called from another thread.</exception>
     public bool SendRtp(Span<byte> buffer, int length)
     {
+        if (!_socket.OnReceiveThread) throw new InvalidOperationException("RTP is sent from the media socket's receive thread only");
         SocketAddress? to = _ice.SelectedAddress;
-        if (to is null || State != WebRtcTransportState.Connected)
+        // Dispose retires the context through the socket: it stays valid until this datagram is handled.
+        SrtpContext? srtp = _srtpOut;
+        if (to is null || srtp is null || State != WebRtcTransportState.Connected)
         {
             Interlocked.Increment(ref _socket.Counters.DroppedNotSendable);
             return false;
         }
-        int protectedLength;
-        lock (_sendLock)
+        if (!srtp.TryProtectRtp(buffer, length, out int protectedLength))
         {
-            if (_srtpOut is null || !_srtpOut.TryProtectRtp(buffer, length, out protectedLength))
-            {
-                Counters.SendDropped++;
-                Interlocked.Increment(ref _socket.Counters.DroppedNotSendable);
-                return false;
-            }
+            Counters.SendDropped++;
+            Interlocked.Increment(ref _socket.Counters.DroppedNotSendable);
+            return false;
         }
         Counters.RtpSent++;
         bool sent = _socket.Send(buffer[..protectedLength], to);
@@ -133,13 +136,13 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
         return sent;
     }
 
-    /// <summary>Like <see cref="SendRtp"/> for an RTCP compound packet.</summary>
+    /// <summary>Like <see cref="SendRtp"/> for an RTCP compound packet, from any thread.</summary>
     public bool SendRtcp(Span<byte> buffer, int length)
     {
         SocketAddress? to = _ice.SelectedAddress;
         if (to is null || State != WebRtcTransportState.Connected) return false;
         int protectedLength;
-        lock (_sendLock)
+        lock (_rtcpLock)
         {
             if (_srtpOut is null || !_srtpOut.TryProtectRtcp(buffer, length, out protectedLength))
             {
@@ -230,8 +233,8 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
                     byte[] material = _dtls.ExportSrtpKeyingMaterial(DtlsSrtpKeys.ExportLength(profile));
                     (SrtpContext local, SrtpContext remote) = DtlsSrtpKeys.CreateContexts(profile, material, _dtls.Role == Dtls.DtlsRole.Client);
                     System.Security.Cryptography.CryptographicOperations.ZeroMemory(material);
-                    lock (_sendLock) _srtpOut = local;
                     _srtpIn = remote;
+                    lock (_rtcpLock) _srtpOut = local;
                     SrtpProfile = profile;
                     SetState(WebRtcTransportState.Connected, null);
                 }
@@ -262,13 +265,22 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
     {
         Close();
         _dtls.Dispose();
-        lock (_sendLock)
+        SrtpContext? outbound, inbound = _srtpIn;
+        _srtpIn = null;
+        lock (_rtcpLock)
         {
-            _srtpOut?.Dispose();
+            outbound = _srtpOut;
             _srtpOut = null;
         }
-        _srtpIn?.Dispose();
-        _srtpIn = null;
+        // The receive thread may be protecting or unprotecting with them right now.
+        if (outbound is not null || inbound is not null)
+        {
+            _socket.Retire(() =>
+            {
+                outbound?.Dispose();
+                inbound?.Dispose();
+            });
+        }
     }
 
     private void Fail(string reason)

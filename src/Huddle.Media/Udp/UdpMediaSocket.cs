@@ -46,6 +46,11 @@ public sealed class UdpMediaSocket : IDisposable
     private readonly SendBatch? _batch;
     private int _receiveThreadId = -1;
     private int _batchForwarded;
+    // Odd while the receive thread handles a datagram, even between datagrams: what lets state that
+    // the receive thread reads without a lock be freed only once it can no longer be in use (Retire).
+    private long _dispatchEpoch;
+    private readonly ConcurrentQueue<(long Epoch, Action Release)> _retired = new();
+    private int _inTick;
 
     /// <param name="batchSends">Forwarded copies go out with sendmmsg (Linux); off, one sendto each.</param>
     public UdpMediaSocket(IPEndPoint bind, bool batchSends = true)
@@ -120,6 +125,23 @@ public sealed class UdpMediaSocket : IDisposable
 
     public int EndpointCount => _byUfrag.Count;
 
+    /// <summary>True on the thread that receives and dispatches this socket's datagrams.</summary>
+    public bool OnReceiveThread => Environment.CurrentManagedThreadId == _receiveThreadId;
+
+    /// <summary>
+    /// Runs <paramref name="release"/> once the receive thread has finished the datagram it may be handling
+    /// now (within a tick or two, on the timer thread). For state the receive thread uses without a lock
+    /// (SRTP contexts on the forwarding path): unlink it first, so no later datagram can reach it, then
+    /// retire it here rather than freeing it under the receive thread's feet.
+    /// </summary>
+    public void Retire(Action release)
+    {
+        // The full fence orders the caller's unlinking before the epoch read.
+        long epoch = Interlocked.CompareExchange(ref _dispatchEpoch, 0, 0);
+        _retired.Enqueue((epoch, release));
+        if (_disposed && !_receiveThread.IsAlive) ReleaseRetired(all: true);
+    }
+
     /// <summary>
     /// <paramref name="endpoint"/> gets <see cref="IUdpEndpoint.OnTick"/> from now until it is unregistered.
     /// Endpoints ask once they have timers to run (a handshake started): a signaling-only participant's
@@ -182,6 +204,8 @@ public sealed class UdpMediaSocket : IDisposable
                 return;
             }
             t_receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            // Odd: dispatching. The full fence keeps this dispatch's reads of shared state after it.
+            Interlocked.Increment(ref _dispatchEpoch);
             Interlocked.Increment(ref Counters.DatagramsReceived);
             Interlocked.Add(ref Counters.BytesReceived, length);
             try
@@ -195,6 +219,8 @@ public sealed class UdpMediaSocket : IDisposable
             }
             if (_batch is { Count: > 0 }) FlushBatch();
             t_receivedAt = 0;
+            // Even: nothing from that datagram is in use any more (release: its reads stay before).
+            Volatile.Write(ref _dispatchEpoch, _dispatchEpoch + 1);
         }
     }
 
@@ -254,17 +280,49 @@ public sealed class UdpMediaSocket : IDisposable
 
     private void Tick()
     {
-        long now = Environment.TickCount64;
-        foreach (KeyValuePair<IUdpEndpoint, byte> ticking in _ticking)
+        // Timer callbacks overlap when one runs long; endpoints' timers and releases expect one at a time.
+        if (Interlocked.Exchange(ref _inTick, 1) == 1) return;
+        try
         {
-            IUdpEndpoint endpoint = ticking.Key;
-            try
+            long now = Environment.TickCount64;
+            foreach (KeyValuePair<IUdpEndpoint, byte> ticking in _ticking)
             {
-                endpoint.OnTick(now);
+                IUdpEndpoint endpoint = ticking.Key;
+                try
+                {
+                    endpoint.OnTick(now);
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref Counters.HandlerErrors);
+                }
             }
-            catch (Exception)
+            ReleaseRetired(all: false);
+        }
+        finally
+        {
+            Volatile.Write(ref _inTick, 0);
+        }
+    }
+
+    private void ReleaseRetired(bool all)
+    {
+        if (_retired.IsEmpty) return;
+        lock (_retired)
+        {
+            long epoch = Volatile.Read(ref _dispatchEpoch);
+            // Safe when it was retired between datagrams, or the datagram being handled then is done.
+            while (_retired.TryPeek(out (long Epoch, Action Release) item) && (all || (item.Epoch & 1) == 0 || item.Epoch != epoch))
             {
-                Interlocked.Increment(ref Counters.HandlerErrors);
+                _retired.TryDequeue(out _);
+                try
+                {
+                    item.Release();
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref Counters.HandlerErrors);
+                }
             }
         }
     }
@@ -276,7 +334,11 @@ public sealed class UdpMediaSocket : IDisposable
         _timer.Dispose();
         _socket.Dispose();
         if (_receiveThread.IsAlive && Thread.CurrentThread != _receiveThread) _receiveThread.Join(TimeSpan.FromSeconds(2));
-        if (!_receiveThread.IsAlive) _batch?.Dispose();
+        if (!_receiveThread.IsAlive)
+        {
+            _batch?.Dispose();
+            ReleaseRetired(all: true);
+        }
     }
 }
 
