@@ -16,6 +16,7 @@ public sealed class ReceiveTracker
     private long _packets;
     private long _bytes;
     private long _foreign;
+    private long _endedLost;
 
     public ReceiveTracker(LatencyHistogram latency) => _latency = latency;
 
@@ -49,7 +50,21 @@ public sealed class ReceiveTracker
     {
         get
         {
-            lock (_streams) return _streams.Values.Sum(s => Math.Max(0, s.HighestExtended - s.First + 1 - s.Received));
+            lock (_streams) return _endedLost + _streams.Values.Sum(s => Math.Max(0, s.HighestExtended - s.First + 1 - s.Received));
+        }
+    }
+
+    /// <summary>
+    /// The stream <paramref name="ssrc"/> has ended (its sender left): its record goes, its losses stay
+    /// counted in <see cref="Lost"/>. <see cref="HasHeard"/> and <see cref="SendersHeard"/> then speak of
+    /// the streams still coming. On the receive thread, once no more of the stream's packets can arrive.
+    /// </summary>
+    public void EndStream(uint ssrc)
+    {
+        lock (_streams)
+        {
+            if (!_streams.Remove(ssrc, out Stream? stream)) return;
+            _endedLost += Math.Max(0, stream.HighestExtended - stream.First + 1 - stream.Received);
         }
     }
 

@@ -22,6 +22,8 @@ public abstract class WebRtcBot : IMediaBot
     private readonly SyntheticStream.PacketSink _sink;
     private MediaSender? _media;
     private int _subscribeStarted;
+    // Per subscribe m-section, the SSRCs it carries (signaling thread).
+    private readonly Dictionary<string, uint[]> _receiving = new(StringComparer.Ordinal);
     private long _sent;
     private long _sentBytes;
     private long _retransmitted;
@@ -42,6 +44,7 @@ public abstract class WebRtcBot : IMediaBot
         Publish = new WebRtcClient(dtls, receiver: receiver, role: publishRole);
         Subscribe = new WebRtcClient(dtls, receiver: receiver);
         Subscribe.RtpReceived += packet => Received.OnRtp(packet, Subscribe.ReceivedAt);
+        Subscribe.ReceiveStreamEnded += Received.EndStream;
         Publish.RtcpReceived += OnPublishRtcp;
         _sink = (buffer, length) =>
         {
@@ -99,10 +102,32 @@ public abstract class WebRtcBot : IMediaBot
     /// </summary>
     protected async Task AnswerSubscribeAsync(SessionDescription offer, Func<SessionDescription, Task> send)
     {
+        EndStreamsGone(offer);
         await send(SfuSdp.SubscribeAnswer(Subscribe, offer));
         if (Interlocked.Exchange(ref _subscribeStarted, 1) != 0) return;
         _ = SfuSdp.ConnectAsync(Subscribe, offer, loopbackOnly: LoopbackOnly).ContinueWith(t => AddError($"subscribe connection: {t.Exception!.GetBaseException().Message}"),
             TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    /// <summary>
+    /// SSRCs that an m-section of the subscribe offer no longer sends (the section went inactive or now
+    /// carries someone else) have ended: a browser drops their state, and so do we, or every visitor of a
+    /// long meeting would stay in this bot's SRTP context and counts.
+    /// </summary>
+    private void EndStreamsGone(SessionDescription offer)
+    {
+        foreach (SdpMediaSection section in offer.Media)
+        {
+            if (section.Mid is not { } mid) continue;
+            uint[] now = section.EffectiveDirection is SdpDirection.SendOnly or SdpDirection.SendRecv
+                ? [.. section.Ssrcs.Select(s => s.Ssrc).Distinct()]
+                : [];
+            if (_receiving.TryGetValue(mid, out uint[]? before))
+            {
+                foreach (uint ssrc in before.Except(now)) Subscribe.EndReceiveStream(ssrc);
+            }
+            _receiving[mid] = now;
+        }
     }
 
     /// <summary>

@@ -225,6 +225,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 if (slot.Consumer is { } consumer && ReferenceEquals(consumer.Producer.Owner, publisher))
                 {
                     consumer.Detach();
+                    SubscribeTransport.EndSendStream(consumer.Ssrc);
                     _router.ReleaseSsrc(consumer.Ssrc);
                     slot.Consumer = null;
                     changed = true;

@@ -68,4 +68,23 @@ public sealed class UdpMediaSocketTests
         socket.Retire(() => late++);
         Assert.Equal(1, late);
     }
+
+    [Fact]
+    public async Task Posted_work_runs_on_the_receive_thread_before_the_next_datagram()
+    {
+        using var socket = new UdpMediaSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Start();
+        int ranOnReceiveThread = 0, ran = 0;
+        socket.Post(() =>
+        {
+            if (socket.OnReceiveThread) ranOnReceiveThread++;
+            ran++;
+        });
+        Assert.False(socket.OnReceiveThread);
+        using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        sender.SendTo(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF }, socket.LocalEndPoint); // junk: dropped, but it wakes the loop
+        await IceTests.Eventually(() => socket.Counters.DroppedMalformed == 1, 10_000);
+        Assert.Equal(1, ran);
+        Assert.Equal(1, ranOnReceiveThread);
+    }
 }

@@ -282,6 +282,18 @@ public sealed class SrtpContext : IDisposable
         }
     }
 
+    /// <summary>
+    /// Forgets the RTP state (rollover counter) of <paramref name="ssrc"/>: a stream that has ended for good.
+    /// The caller must never protect with that SSRC again under this key, or the keystream would repeat.
+    /// </summary>
+    public bool RemoveRtpStream(uint ssrc) => _rtp.Remove(ssrc);
+
+    /// <summary>Forgets the SRTCP state of <paramref name="ssrc"/>, as <see cref="RemoveRtpStream"/>.</summary>
+    public bool RemoveRtcpStream(uint ssrc) => _rtcp.Remove(ssrc);
+
+    /// <summary>SSRCs with RTP and with RTCP state (tests and diagnostics).</summary>
+    public (int Rtp, int Rtcp) StreamCount => (_rtp.Count, _rtcp.Count);
+
     public void Dispose()
     {
         _rtpSeal?.Dispose();

@@ -27,6 +27,7 @@ public sealed class WebRtcClient : IDtlsHandler, IDatagramHandler, IDisposable
     private IPEndPoint? _server;
     private SrtpContext? _srtpOut;
     private SrtpContext? _srtpIn;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<uint> _endedStreams = new();
     private Thread? _receiveThread;
     private IceClient? _ice;
     private Timer? _consentTimer;
@@ -206,8 +207,24 @@ public sealed class WebRtcClient : IDtlsHandler, IDatagramHandler, IDisposable
         if (!_disposed) HandleDatagram(datagram, receivedAt);
     }
 
+    /// <summary>
+    /// The peer has stopped sending <paramref name="ssrc"/> for good (its m-section went inactive or
+    /// changed hands): its SRTP state is dropped on the receive path before the next datagram is handled,
+    /// and <see cref="ReceiveStreamEnded"/> is raised there.
+    /// </summary>
+    public void EndReceiveStream(uint ssrc) => _endedStreams.Enqueue(ssrc);
+
+    /// <summary>On the receive path: a stream passed to <see cref="EndReceiveStream"/> is forgotten.</summary>
+    public event Action<uint>? ReceiveStreamEnded;
+
     private void HandleDatagram(Span<byte> datagram, long receivedAt)
     {
+        while (_endedStreams.TryDequeue(out uint ended))
+        {
+            _srtpIn?.RemoveRtpStream(ended);
+            _srtpIn?.RemoveRtcpStream(ended);
+            ReceiveStreamEnded?.Invoke(ended);
+        }
         int length = datagram.Length;
         ReceivedAt = receivedAt;
         switch (Demux.Classify(datagram))

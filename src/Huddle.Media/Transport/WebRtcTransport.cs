@@ -154,6 +154,21 @@ public sealed class WebRtcTransport : IUdpEndpoint, IDtlsHandler, IDisposable
         return _socket.Send(buffer[..protectedLength], to);
     }
 
+    /// <summary>
+    /// The stream we sent as <paramref name="ssrc"/> has ended for good (its consumer is gone and nothing
+    /// will be sent with it again): its SRTP state is dropped, so people coming and going through a long
+    /// meeting leave nothing behind in the contexts of those who stay (as mediasoup's RemoveStream).
+    /// </summary>
+    public void EndSendStream(uint ssrc)
+    {
+        lock (_rtcpLock) _srtpOut?.RemoveRtcpStream(ssrc);
+        // The RTP half belongs to the receive thread.
+        _socket.Post(() => _srtpOut?.RemoveRtpStream(ssrc));
+    }
+
+    /// <summary>SSRCs with outbound SRTP state, RTP and RTCP (tests and diagnostics; approximate while media flows).</summary>
+    public (int Rtp, int Rtcp) SendStreamCount => _srtpOut?.StreamCount ?? (0, 0);
+
     void IUdpEndpoint.OnStun(in StunMessage message, SocketAddress from)
     {
         IceCheckOutcome outcome = _ice.HandleRequest(message, from, _responseBuffer, out int length);

@@ -50,6 +50,7 @@ public sealed class UdpMediaSocket : IDisposable
     // the receive thread reads without a lock be freed only once it can no longer be in use (Retire).
     private long _dispatchEpoch;
     private readonly ConcurrentQueue<(long Epoch, Action Release)> _retired = new();
+    private readonly ConcurrentQueue<Action> _posted = new();
     private int _inTick;
 
     /// <param name="batchSends">Forwarded copies go out with sendmmsg (Linux); off, one sendto each.</param>
@@ -203,6 +204,7 @@ public sealed class UdpMediaSocket : IDisposable
             {
                 return;
             }
+            if (!_posted.IsEmpty) RunPosted();
             t_receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             // Odd: dispatching. The full fence keeps this dispatch's reads of shared state after it.
             Interlocked.Increment(ref _dispatchEpoch);
@@ -302,6 +304,27 @@ public sealed class UdpMediaSocket : IDisposable
         finally
         {
             Volatile.Write(ref _inTick, 0);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the receive thread between two datagrams (before the next one is
+    /// handled), for changes to state that only the receive thread touches.
+    /// </summary>
+    public void Post(Action action) => _posted.Enqueue(action);
+
+    private void RunPosted()
+    {
+        while (_posted.TryDequeue(out Action? action))
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception)
+            {
+                Interlocked.Increment(ref Counters.HandlerErrors);
+            }
         }
     }
 
