@@ -57,7 +57,7 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
                 case "subscribe-answer": OnSubscribeAnswer(JsonSerializer.Deserialize(utf8, SignalingJson.Default.SdpRequest)); break;
                 case "chat": OnChat(JsonSerializer.Deserialize(utf8, SignalingJson.Default.ChatRequest)); break;
                 case "leave": OnLeave(); break;
-                case "ping": Send(new PongMessage(), SignalingJson.Default.PongMessage); break;
+                case "ping": connection.TrySend(s_pong); break;
                 default: SendError(ErrorCodes.UnknownType, $"Unknown message type \"{Truncate(type, 32)}\"."); break;
             }
         }
@@ -246,6 +246,9 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
         if (peer is null) SendError(ErrorCodes.UnknownParticipant, "No such participant in your room.");
         return peer;
     }
+
+    // Every client sends ping every 5 s: the answer is always the same bytes (the send loop only reads them).
+    private static readonly byte[] s_pong = JsonSerializer.SerializeToUtf8Bytes(new PongMessage(), SignalingJson.Default.PongMessage);
 
     private void Send<T>(T message, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
         connection.TrySend(JsonSerializer.SerializeToUtf8Bytes(message, type));
