@@ -55,6 +55,29 @@ public class BatchReceiverTests
     }
 
     [Fact]
+    public void A_settling_receiver_still_delivers_everything_with_the_kernels_arrival_time()
+    {
+        // After a small round it waits a second before looking again: what arrives meanwhile is handed
+        // out late, but stamped when it arrived.
+        using var receiver = new BatchReceiver(settleMs: 1000);
+        using Socket a = Bound(), sender = Bound();
+        var toA = new Collector();
+        receiver.Add(a, toA);
+        sender.SendTo(BitConverter.GetBytes(1), a.LocalEndPoint!);
+        WaitFor(() => toA.Got.Count == 1);
+        long sentSecond = BatchReceiver.UnixTicks();
+        sender.SendTo(BitConverter.GetBytes(2), a.LocalEndPoint!);
+        WaitFor(() => toA.Got.Count == 2);
+        long handedOut = BatchReceiver.UnixTicks();
+
+        Assert.Equal([1, 2], toA.Got.Select(g => BitConverter.ToInt32(g.Data)));
+        long stampedAfterSend = toA.Got.ElementAt(1).At - sentSecond;
+        Assert.InRange(stampedAfterSend, 0, TimeSpan.TicksPerMillisecond * 50);
+        // It really was handed out after the pause, so the stamp did not come from the handing out.
+        Assert.True(handedOut - sentSecond >= TimeSpan.TicksPerMillisecond * 300, $"handed out {(handedOut - sentSecond) / 10_000} ms after sending");
+    }
+
+    [Fact]
     public void A_removed_socket_gets_nothing_more_and_the_others_keep_receiving()
     {
         using var receiver = new BatchReceiver();

@@ -22,7 +22,7 @@ internal sealed class JanusTarget : ILoadTarget
     private readonly Uri _api;
     private readonly int _maxPublishers;
     private readonly DtlsContext _dtls = new();
-    private readonly BatchReceiver _receiver = new("load-receive");
+    private readonly BatchReceiver _receiver = new("load-receive", settleMs: 1);
     private readonly ConcurrentDictionary<string, JanusRoom> _rooms = new(StringComparer.Ordinal);
     private long _lastRoom = 1000;
 

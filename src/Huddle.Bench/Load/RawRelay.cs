@@ -86,7 +86,7 @@ internal sealed class RelayTarget : ILoadTarget
 {
     private readonly ChildProcess _process;
     private readonly IPEndPoint _relay;
-    private readonly BatchReceiver _receiver = new("load-receive");
+    private readonly BatchReceiver _receiver = new("load-receive", settleMs: 1);
 
     private RelayTarget(ChildProcess process, IPEndPoint relay)
     {

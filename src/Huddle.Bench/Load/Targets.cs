@@ -39,7 +39,7 @@ internal sealed class HuddleTarget : ILoadTarget
     private readonly Uri _server;
     private readonly HttpClient _http;
     private readonly DtlsContext _dtls = new();
-    private readonly BatchReceiver _receiver = new("load-receive");
+    private readonly BatchReceiver _receiver = new("load-receive", settleMs: 1);
 
     private HuddleTarget(Uri server, ChildProcess? process, int? pid)
     {
