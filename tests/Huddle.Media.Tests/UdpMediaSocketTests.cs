@@ -87,4 +87,79 @@ public sealed class UdpMediaSocketTests
         Assert.Equal(1, ran);
         Assert.Equal(1, ranOnReceiveThread);
     }
+
+    /// <summary>
+    /// Forwards each RTP datagram back to its sender; with <paramref name="holdFirst"/>, the first one is
+    /// only held that long (and not forwarded), keeping the receive thread busy.
+    /// </summary>
+    private sealed class EchoEndpoint(UdpMediaSocket socket, TimeSpan? holdFirst = null) : IUdpEndpoint
+    {
+        public int Handled;
+        public string LocalUfrag { get; } = IceCredentials.Generate().Ufrag;
+
+        public void OnStun(in StunMessage message, SocketAddress from) { }
+
+        public void OnDatagram(PacketKind kind, Span<byte> datagram, SocketAddress from)
+        {
+            if (Interlocked.Increment(ref Handled) == 1 && holdFirst is { } hold)
+            {
+                Thread.Sleep(hold);
+                return;
+            }
+            if (socket.Send(datagram, from)) socket.RecordForwarded();
+        }
+
+        public void OnTick(long nowTicks) { }
+    }
+
+    private static byte[] Rtp(int length)
+    {
+        var packet = new byte[length];
+        packet[0] = 0x80;
+        packet[1] = 96;
+        return packet;
+    }
+
+    [Fact]
+    public async Task Forwarding_latency_counts_the_time_a_datagram_waited_in_the_socket()
+    {
+        using var socket = new UdpMediaSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Start();
+        var endpoint = new EchoEndpoint(socket, TimeSpan.FromMilliseconds(300));
+        socket.Register(endpoint);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Route(peer.LocalEndPoint!.Serialize(), endpoint);
+
+        peer.SendTo(Rtp(100), socket.LocalEndPoint); // held for 300 ms by the endpoint, not forwarded
+        await IceTests.Eventually(() => Volatile.Read(ref endpoint.Handled) == 1, 10_000);
+        peer.SendTo(Rtp(100), socket.LocalEndPoint); // waits in the socket meanwhile
+        await IceTests.Eventually(() => Volatile.Read(ref endpoint.Handled) == 2, 10_000);
+        await IceTests.Eventually(() => socket.ForwardingLatency.Snapshot().Sum() == 1, 10_000);
+
+        long[] counts = socket.ForwardingLatency.Snapshot();
+        // The only copy (of the second datagram) left at least ~200 ms after that datagram reached the socket.
+        Assert.True(LatencyHistogram.Quantile(counts, 1.0) >= 200_000, $"longest forwarding {LatencyHistogram.Quantile(counts, 1.0)} µs");
+    }
+
+    [Fact]
+    public async Task An_oversized_datagram_is_dropped_and_the_next_one_is_handled()
+    {
+        using var socket = new UdpMediaSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Start();
+        var endpoint = new EchoEndpoint(socket);
+        socket.Register(endpoint);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Route(peer.LocalEndPoint!.Serialize(), endpoint);
+
+        peer.SendTo(Rtp(3000), socket.LocalEndPoint);
+        peer.SendTo(Rtp(1200), socket.LocalEndPoint);
+        await IceTests.Eventually(() => Volatile.Read(ref endpoint.Handled) == 1, 10_000);
+        var echo = new byte[4096];
+        peer.ReceiveTimeout = 5000;
+        Assert.Equal(1200, peer.Receive(echo));
+        await Task.Delay(100);
+        Assert.Equal(1, endpoint.Handled);
+    }
 }

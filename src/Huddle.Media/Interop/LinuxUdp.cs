@@ -81,4 +81,16 @@ internal static unsafe partial class LinuxUdp
     [LibraryImport(Libc, SetLastError = true)] public static partial int sendmmsg(int fd, MMsgHdr* msgs, uint vlen, int flags);
     [LibraryImport(Libc, SetLastError = true)] public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
     [LibraryImport(Libc)] public static partial int close(int fd);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int poll(PollFd* fds, nuint count, int timeout);
+
+    public const short PollIn = 0x001;
+    public const int EConnRefused = 111;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short ReturnedEvents;
+    }
 }

@@ -27,7 +27,6 @@ public sealed unsafe class BatchReceiver : IDisposable
     private const int Batch = 32;
     private const int MaxDatagram = 2048;
     private const int MaxEvents = 64;
-    private const int ECONNREFUSED = 111;
     private const int ReceiveBufferBytes = 2 * 1024 * 1024;
 
     private readonly int _epoll;
@@ -170,7 +169,7 @@ public sealed unsafe class BatchReceiver : IDisposable
             if (n <= 0)
             {
                 // An ICMP error from an earlier send is reported once; the datagrams behind it are still there.
-                if (n < 0 && Marshal.GetLastPInvokeError() == ECONNREFUSED) continue;
+                if (n < 0 && Marshal.GetLastPInvokeError() == LinuxUdp.EConnRefused) continue;
                 return total;
             }
             total += n;

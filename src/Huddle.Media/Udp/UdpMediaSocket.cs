@@ -44,6 +44,10 @@ public sealed class UdpMediaSocket : IDisposable
     private readonly Timer _timer;
     private volatile bool _disposed;
     private readonly SendBatch? _batch;
+    private readonly ReceiveBatch? _receiveBatch;
+    // Per datagram of a receive round, when it arrived and how many of its copies wait in _batch.
+    private readonly (long ReceivedAt, int Copies)[] _roundForwards = new (long, int)[ReceiveBatch.Capacity];
+    private int _roundForwardCount;
     private int _receiveThreadId = -1;
     private int _batchForwarded;
     // Odd while the receive thread handles a datagram, even between datagrams: what lets state that
@@ -54,7 +58,11 @@ public sealed class UdpMediaSocket : IDisposable
     private int _inTick;
 
     /// <param name="batchSends">Forwarded copies go out with sendmmsg (Linux); off, one sendto each.</param>
-    public UdpMediaSocket(IPEndPoint bind, bool batchSends = true)
+    /// <param name="batchReceives">
+    /// Datagrams come in with recvmmsg, several per wake-up, stamped by the kernel on arrival (Linux); off,
+    /// one recvfrom each, timed when it returns.
+    /// </param>
+    public UdpMediaSocket(IPEndPoint bind, bool batchSends = true, bool batchReceives = true)
     {
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         if (bind.AddressFamily == AddressFamily.InterNetworkV6) _socket.DualMode = true;
@@ -66,6 +74,7 @@ public sealed class UdpMediaSocket : IDisposable
         _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"huddle-udp-{LocalEndPoint.Port}" };
         _timer = new Timer(_ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
         if (SendBatch.IsSupported && batchSends) _batch = new SendBatch(_socket);
+        if (ReceiveBatch.IsSupported && batchReceives) _receiveBatch = new ReceiveBatch(_socket);
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -186,6 +195,11 @@ public sealed class UdpMediaSocket : IDisposable
     private void ReceiveLoop()
     {
         _receiveThreadId = Environment.CurrentManagedThreadId;
+        if (_receiveBatch is not null)
+        {
+            ReceiveRounds(_receiveBatch);
+            return;
+        }
         byte[] buffer = GC.AllocateArray<byte>(MaxDatagram, pinned: true);
         var from = new SocketAddress(_socket.AddressFamily);
         while (!_disposed)
@@ -226,9 +240,65 @@ public sealed class UdpMediaSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// The Linux loop: each round takes every datagram queued (up to a batch), handles them one by one,
+    /// then sends all their forwarded copies together.
+    /// </summary>
+    private void ReceiveRounds(ReceiveBatch batch)
+    {
+        var from = new SocketAddress(_socket.AddressFamily);
+        while (!_disposed)
+        {
+            int n = batch.Receive(timeoutMs: 200);
+            if (n < 0) return;
+            if (n == 0) continue;
+            if (!_posted.IsEmpty) RunPosted();
+            // Odd: dispatching (see ReceiveLoop).
+            Interlocked.Increment(ref _dispatchEpoch);
+            // Kernel arrival times are on the wall clock; the latency histogram counts Stopwatch ticks.
+            long nowStopwatch = System.Diagnostics.Stopwatch.GetTimestamp();
+            long nowUnix = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
+            long bytes = 0;
+            for (int i = 0; i < n; i++)
+            {
+                Span<byte> datagram = batch.Datagram(i);
+                bytes += datagram.Length;
+                if (batch.Truncated(i) || !batch.TryGetSource(i, from))
+                {
+                    Interlocked.Increment(ref Counters.DroppedMalformed);
+                    continue;
+                }
+                long arrival = batch.ArrivalUnixTicks(i);
+                t_receivedAt = arrival == 0 ? nowStopwatch
+                    : nowStopwatch - Math.Max(0, nowUnix - arrival) * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+                try
+                {
+                    Dispatch(datagram, from);
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref Counters.HandlerErrors);
+                }
+                if (_batchForwarded > 0)
+                {
+                    _roundForwards[_roundForwardCount++] = (t_receivedAt, _batchForwarded);
+                    _batchForwarded = 0;
+                }
+            }
+            Interlocked.Add(ref Counters.DatagramsReceived, n);
+            Interlocked.Add(ref Counters.BytesReceived, bytes);
+            if (_batch is { Count: > 0 }) FlushBatch();
+            t_receivedAt = 0;
+            // Even: nothing from this round is in use any more.
+            Volatile.Write(ref _dispatchEpoch, _dispatchEpoch + 1);
+        }
+    }
+
     private void FlushBatch()
     {
         (int sent, long bytes, int failed) = _batch!.Flush();
+        for (int i = 0; i < _roundForwardCount; i++) ForwardingLatency.RecordSince(_roundForwards[i].ReceivedAt, _roundForwards[i].Copies);
+        _roundForwardCount = 0;
         Interlocked.Add(ref Counters.DatagramsSent, sent);
         Interlocked.Add(ref Counters.BytesSent, bytes);
         if (failed > 0) Interlocked.Add(ref Counters.SendErrors, failed);
@@ -360,6 +430,7 @@ public sealed class UdpMediaSocket : IDisposable
         if (!_receiveThread.IsAlive)
         {
             _batch?.Dispose();
+            _receiveBatch?.Dispose();
             ReleaseRetired(all: true);
         }
     }

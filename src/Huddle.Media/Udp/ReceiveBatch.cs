@@ -1,0 +1,123 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Huddle.Media.Interop;
+
+namespace Huddle.Media.Udp;
+
+/// <summary>
+/// The media port's receive side on Linux: waits for the socket with poll, then takes everything queued,
+/// up to <see cref="Capacity"/> datagrams, with one recvmmsg, each with its source address and the
+/// kernel's arrival time (SO_TIMESTAMPNS). Under load one wake-up brings many datagrams, so their
+/// forwarded copies leave in larger sendmmsg batches, and the forwarding latency starts when a datagram
+/// reached the socket rather than when the thread got round to it. Native memory, nothing allocated per
+/// datagram; only the receive thread uses it.
+/// </summary>
+internal sealed unsafe class ReceiveBatch : IDisposable
+{
+    public const int Capacity = 32;
+    private const int SlotBytes = 2048;
+    private const int NameBytes = 128; // sockaddr_storage
+
+    private readonly Socket _socket;
+    private readonly byte* _data;
+    private readonly byte* _names;
+    private readonly LinuxUdp.IoVec* _iovs;
+    private readonly LinuxUdp.MMsgHdr* _messages;
+    private readonly LinuxUdp.TimestampControl* _controls;
+
+    public ReceiveBatch(Socket socket)
+    {
+        _socket = socket;
+        _data = (byte*)NativeMemory.Alloc(Capacity * SlotBytes);
+        _names = (byte*)NativeMemory.AllocZeroed(Capacity * NameBytes);
+        _iovs = (LinuxUdp.IoVec*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(LinuxUdp.IoVec)));
+        _messages = (LinuxUdp.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(LinuxUdp.MMsgHdr)));
+        _controls = (LinuxUdp.TimestampControl*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(LinuxUdp.TimestampControl)));
+        for (int i = 0; i < Capacity; i++)
+        {
+            _iovs[i].Base = _data + i * SlotBytes;
+            _iovs[i].Length = SlotBytes;
+            _messages[i].Header.Iov = &_iovs[i];
+            _messages[i].Header.IovLength = 1;
+            _messages[i].Header.Name = _names + i * NameBytes;
+            _messages[i].Header.Control = &_controls[i];
+        }
+        int on = 1;
+        LinuxUdp.setsockopt((int)socket.Handle, LinuxUdp.SolSocket, LinuxUdp.SoTimestampNs, &on, sizeof(int));
+    }
+
+    public static bool IsSupported => OperatingSystem.IsLinux();
+
+    /// <summary>
+    /// Waits up to <paramref name="timeoutMs"/> for datagrams and takes what is queued. Returns how many
+    /// (0 on timeout or a transient error), or −1 once the socket is closed.
+    /// </summary>
+    public int Receive(int timeoutMs)
+    {
+        bool added = false;
+        try
+        {
+            // Held across the calls: the descriptor cannot be closed (and its number reused) under them.
+            _socket.SafeHandle.DangerousAddRef(ref added);
+            int fd = (int)_socket.SafeHandle.DangerousGetHandle();
+            var wait = new LinuxUdp.PollFd { Fd = fd, Events = LinuxUdp.PollIn };
+            int ready = LinuxUdp.poll(&wait, 1, timeoutMs);
+            if (ready <= 0) return ready < 0 && Marshal.GetLastPInvokeError() != LinuxUdp.EIntr ? -1 : 0;
+            for (int i = 0; i < Capacity; i++)
+            {
+                _messages[i].Header.NameLength = NameBytes;
+                _messages[i].Header.ControlLength = (nuint)sizeof(LinuxUdp.TimestampControl);
+                _messages[i].Header.Flags = 0;
+            }
+            int n = LinuxUdp.recvmmsg(fd, _messages, Capacity, LinuxUdp.MsgDontWait, null);
+            if (n >= 0) return n;
+            int errno = Marshal.GetLastPInvokeError();
+            // ICMP port unreachable from an earlier send, or nothing after all: not the socket's end.
+            return errno is LinuxUdp.EConnRefused or LinuxUdp.EAgain or LinuxUdp.EIntr ? 0 : -1;
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+        finally
+        {
+            if (added) _socket.SafeHandle.DangerousRelease();
+        }
+    }
+
+    /// <summary>Datagram <paramref name="i"/> of the last <see cref="Receive"/>.</summary>
+    public Span<byte> Datagram(int i) => new(_data + i * SlotBytes, (int)Math.Min(_messages[i].Length, SlotBytes));
+
+    /// <summary>True when datagram <paramref name="i"/> was cut to fit its slot.</summary>
+    public bool Truncated(int i) => (_messages[i].Header.Flags & MsgTrunc) != 0;
+
+    /// <summary>Copies the source address of datagram <paramref name="i"/> into <paramref name="address"/>.</summary>
+    public bool TryGetSource(int i, System.Net.SocketAddress address)
+    {
+        int length = (int)_messages[i].Header.NameLength;
+        if (length <= 0 || length > address.Buffer.Length) return false;
+        new ReadOnlySpan<byte>(_names + i * NameBytes, length).CopyTo(address.Buffer.Span);
+        address.Size = length;
+        return true;
+    }
+
+    /// <summary>The kernel's arrival time of datagram <paramref name="i"/> in 100-ns ticks since the Unix epoch; 0 when absent.</summary>
+    public long ArrivalUnixTicks(int i)
+    {
+        LinuxUdp.TimestampControl* control = &_controls[i];
+        if (_messages[i].Header.ControlLength < (nuint)sizeof(LinuxUdp.TimestampControl)
+            || control->Level != LinuxUdp.SolSocket || control->Type != LinuxUdp.SoTimestampNs) return 0;
+        return control->Seconds * TimeSpan.TicksPerSecond + control->Nanoseconds / 100;
+    }
+
+    private const int MsgTrunc = 0x20;
+
+    public void Dispose()
+    {
+        NativeMemory.Free(_data);
+        NativeMemory.Free(_names);
+        NativeMemory.Free(_iovs);
+        NativeMemory.Free(_messages);
+        NativeMemory.Free(_controls);
+    }
+}
