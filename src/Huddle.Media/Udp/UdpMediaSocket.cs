@@ -82,17 +82,18 @@ public sealed class UdpMediaSocket : IDisposable
     public UdpCounters Counters { get; } = new();
 
     /// <summary>
-    /// Per forwarded packet, from the socket returning the datagram that caused it to the send of the
-    /// forwarded copy returning, in microseconds (see <see cref="RecordForwarded"/>).
+    /// Per forwarded packet, from the arrival of the datagram that caused it (the kernel's timestamp
+    /// with batched receives, else the socket returning it) to the send of the forwarded copy
+    /// returning, in microseconds (see <see cref="RecordForwarded"/>).
     /// </summary>
     public LatencyHistogram ForwardingLatency { get; } = new();
 
-    // When the datagram being dispatched on this thread came off the socket; 0 outside a dispatch.
+    // When the datagram being dispatched on this thread arrived (Stopwatch ticks); 0 outside a dispatch.
     [ThreadStatic] private static long t_receivedAt;
 
     /// <summary>
     /// Called after a packet caused by the datagram being dispatched (a forwarded copy, a retransmission)
-    /// was sent: records the time since that datagram came off the socket. Sends from other threads
+    /// was sent: records the time since that datagram arrived. Sends from other threads
     /// (timers) are not forwarding and are not recorded.
     /// </summary>
     public void RecordForwarded()

@@ -8,8 +8,8 @@ namespace Huddle.Server.Media;
 
 /// <summary>
 /// <c>GET /api/media/stats</c>: what the media port has carried since the server started — datagrams
-/// and bytes in and out, drops by reason, and the histogram of per-packet forwarding latency (socket
-/// receive to send returning, µs). Load tests read it before and after a run and subtract. Answers
+/// and bytes in and out, drops by reason, and the histogram of per-packet forwarding latency (arrival
+/// in the socket to send returning, µs). Load tests read it before and after a run and subtract. Answers
 /// requests from this machine only, unless <c>Huddle:RoomsApiFromAnywhere</c> is set.
 /// </summary>
 internal static class MediaStatsEndpoint
