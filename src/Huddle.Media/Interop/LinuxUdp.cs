@@ -84,6 +84,15 @@ internal static unsafe partial class LinuxUdp
     [LibraryImport(Libc, SetLastError = true)] public static partial int poll(PollFd* fds, nuint count, int timeout);
 
     public const short PollIn = 0x001;
+    public const int MsgWaitForOne = 0x10000;
+    public const int SoRcvTimeo = 20; // SO_RCVTIMEO_OLD: a struct timeval
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeVal
+    {
+        public long Seconds;
+        public long Microseconds;
+    }
     public const int EConnRefused = 111;
 
     [StructLayout(LayoutKind.Sequential)]

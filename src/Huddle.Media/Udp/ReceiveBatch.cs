@@ -5,8 +5,8 @@ using Huddle.Media.Interop;
 namespace Huddle.Media.Udp;
 
 /// <summary>
-/// The media port's receive side on Linux: waits for the socket with poll, then takes everything queued,
-/// up to <see cref="Capacity"/> datagrams, with one recvmmsg, each with its source address and the
+/// The media port's receive side on Linux: takes everything queued, up to <see cref="Capacity"/>
+/// datagrams, with one recvmmsg that waits for the first, each with its source address and the
 /// kernel's arrival time (SO_TIMESTAMPNS). Under load one wake-up brings many datagrams, so their
 /// forwarded copies leave in larger sendmmsg batches, and the forwarding latency starts when a datagram
 /// reached the socket rather than when the thread got round to it. Native memory, nothing allocated per
@@ -44,15 +44,22 @@ internal sealed unsafe class ReceiveBatch : IDisposable
         }
         int on = 1;
         LinuxUdp.setsockopt((int)socket.Handle, LinuxUdp.SolSocket, LinuxUdp.SoTimestampNs, &on, sizeof(int));
+        // A blocking recvmmsg ends its wait after this, so the loop can notice it should stop.
+        var timeout = new LinuxUdp.TimeVal { Seconds = 0, Microseconds = WaitMs * 1000 };
+        LinuxUdp.setsockopt((int)socket.Handle, LinuxUdp.SolSocket, LinuxUdp.SoRcvTimeo, &timeout, (uint)sizeof(LinuxUdp.TimeVal));
     }
+
+    /// <summary>The longest a <see cref="Receive"/> waits for a datagram.</summary>
+    public const int WaitMs = 200;
 
     public static bool IsSupported => OperatingSystem.IsLinux();
 
     /// <summary>
-    /// Waits up to <paramref name="timeoutMs"/> for datagrams and takes what is queued. Returns how many
-    /// (0 on timeout or a transient error), or −1 once the socket is closed.
+    /// Waits up to <see cref="WaitMs"/> for datagrams and takes what is queued, usually with one system
+    /// call (a blocking recvmmsg that returns once one datagram is there, with all that are). Returns how
+    /// many (0 on timeout or a transient error), or −1 once the socket is closed.
     /// </summary>
-    public int Receive(int timeoutMs)
+    public int Receive()
     {
         bool added = false;
         try
@@ -60,20 +67,20 @@ internal sealed unsafe class ReceiveBatch : IDisposable
             // Held across the calls: the descriptor cannot be closed (and its number reused) under them.
             _socket.SafeHandle.DangerousAddRef(ref added);
             int fd = (int)_socket.SafeHandle.DangerousGetHandle();
-            var wait = new LinuxUdp.PollFd { Fd = fd, Events = LinuxUdp.PollIn };
-            int ready = LinuxUdp.poll(&wait, 1, timeoutMs);
-            if (ready <= 0) return ready < 0 && Marshal.GetLastPInvokeError() != LinuxUdp.EIntr ? -1 : 0;
-            for (int i = 0; i < Capacity; i++)
-            {
-                _messages[i].Header.NameLength = NameBytes;
-                _messages[i].Header.ControlLength = (nuint)sizeof(LinuxUdp.TimestampControl);
-                _messages[i].Header.Flags = 0;
-            }
-            int n = LinuxUdp.recvmmsg(fd, _messages, Capacity, LinuxUdp.MsgDontWait, null);
+            Reset();
+            int n = LinuxUdp.recvmmsg(fd, _messages, Capacity, LinuxUdp.MsgWaitForOne, null);
             if (n >= 0) return n;
             int errno = Marshal.GetLastPInvokeError();
-            // ICMP port unreachable from an earlier send, or nothing after all: not the socket's end.
-            return errno is LinuxUdp.EConnRefused or LinuxUdp.EAgain or LinuxUdp.EIntr ? 0 : -1;
+            if (errno != LinuxUdp.EAgain) return Transient(errno) ? 0 : -1;
+            // The wait timed out, or .NET made the descriptor non-blocking: wait with poll instead.
+            var wait = new LinuxUdp.PollFd { Fd = fd, Events = LinuxUdp.PollIn };
+            int ready = LinuxUdp.poll(&wait, 1, WaitMs);
+            if (ready <= 0) return ready < 0 && !Transient(Marshal.GetLastPInvokeError()) ? -1 : 0;
+            Reset();
+            n = LinuxUdp.recvmmsg(fd, _messages, Capacity, LinuxUdp.MsgDontWait, null);
+            if (n >= 0) return n;
+            errno = Marshal.GetLastPInvokeError();
+            return Transient(errno) || errno == LinuxUdp.EAgain ? 0 : -1;
         }
         catch (ObjectDisposedException)
         {
@@ -82,6 +89,19 @@ internal sealed unsafe class ReceiveBatch : IDisposable
         finally
         {
             if (added) _socket.SafeHandle.DangerousRelease();
+        }
+    }
+
+    // An ICMP port unreachable from an earlier send, or a signal: not the socket's end.
+    private static bool Transient(int errno) => errno is LinuxUdp.EConnRefused or LinuxUdp.EIntr;
+
+    private void Reset()
+    {
+        for (int i = 0; i < Capacity; i++)
+        {
+            _messages[i].Header.NameLength = NameBytes;
+            _messages[i].Header.ControlLength = (nuint)sizeof(LinuxUdp.TimestampControl);
+            _messages[i].Header.Flags = 0;
         }
     }
 

@@ -250,7 +250,7 @@ public sealed class UdpMediaSocket : IDisposable
         var from = new SocketAddress(_socket.AddressFamily);
         while (!_disposed)
         {
-            int n = batch.Receive(timeoutMs: 200);
+            int n = batch.Receive();
             if (n < 0) return;
             if (n == 0) continue;
             if (!_posted.IsEmpty) RunPosted();
