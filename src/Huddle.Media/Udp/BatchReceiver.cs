@@ -32,10 +32,7 @@ public sealed unsafe class BatchReceiver : IDisposable
     private readonly int _epoll;
     private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
     private readonly Thread _thread;
-    private readonly byte* _buffers;
-    private readonly LinuxUdp.MMsgHdr* _messages;
-    private readonly LinuxUdp.IoVec* _iovs;
-    private readonly LinuxUdp.TimestampControl* _controls;
+    private readonly MessageSlots _slots = new(Batch, MaxDatagram, names: false, timestamps: true);
     private readonly byte* _events;
     private long _nextId;
     private volatile bool _disposed;
@@ -54,19 +51,7 @@ public sealed unsafe class BatchReceiver : IDisposable
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("BatchReceiver needs Linux (epoll, recvmmsg)");
         _epoll = LinuxUdp.epoll_create1(0);
         if (_epoll < 0) throw new SocketException(Marshal.GetLastPInvokeError());
-        _buffers = (byte*)NativeMemory.Alloc(Batch * MaxDatagram);
-        _messages = (LinuxUdp.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(LinuxUdp.MMsgHdr)));
-        _iovs = (LinuxUdp.IoVec*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(LinuxUdp.IoVec)));
-        _controls = (LinuxUdp.TimestampControl*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(LinuxUdp.TimestampControl)));
         _events = (byte*)NativeMemory.AllocZeroed(MaxEvents * 16);
-        for (int i = 0; i < Batch; i++)
-        {
-            _iovs[i].Base = _buffers + i * MaxDatagram;
-            _iovs[i].Length = MaxDatagram;
-            _messages[i].Header.Iov = &_iovs[i];
-            _messages[i].Header.IovLength = 1;
-            _messages[i].Header.Control = &_controls[i];
-        }
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -160,12 +145,8 @@ public sealed unsafe class BatchReceiver : IDisposable
         int total = 0;
         while (true)
         {
-            for (int i = 0; i < Batch; i++)
-            {
-                _messages[i].Header.ControlLength = (nuint)sizeof(LinuxUdp.TimestampControl);
-                _messages[i].Header.Flags = 0;
-            }
-            int n = LinuxUdp.recvmmsg(entry.Fd, _messages, Batch, LinuxUdp.MsgDontWait, null);
+            _slots.PrepareReceive();
+            int n = LinuxUdp.recvmmsg(entry.Fd, _slots.Messages, Batch, LinuxUdp.MsgDontWait, null);
             if (n <= 0)
             {
                 // An ICMP error from an earlier send is reported once; the datagrams behind it are still there.
@@ -178,21 +159,15 @@ public sealed unsafe class BatchReceiver : IDisposable
             long fallback = 0;
             for (int i = 0; i < n; i++)
             {
-                long receivedAt;
-                LinuxUdp.TimestampControl* control = &_controls[i];
-                if (_messages[i].Header.ControlLength >= (nuint)sizeof(LinuxUdp.TimestampControl)
-                    && control->Level == LinuxUdp.SolSocket && control->Type == LinuxUdp.SoTimestampNs)
-                {
-                    receivedAt = control->Seconds * TimeSpan.TicksPerSecond + control->Nanoseconds / 100;
-                }
-                else
+                long receivedAt = _slots.ArrivalUnixTicks(i);
+                if (receivedAt == 0)
                 {
                     if (fallback == 0) fallback = UnixTicks();
                     receivedAt = fallback;
                 }
                 try
                 {
-                    entry.Handler.OnDatagram(new Span<byte>(_buffers + i * MaxDatagram, (int)_messages[i].Length), receivedAt);
+                    entry.Handler.OnDatagram(_slots.Received(i), receivedAt);
                 }
                 catch (Exception)
                 {
@@ -214,10 +189,7 @@ public sealed unsafe class BatchReceiver : IDisposable
         LinuxUdp.close(_epoll);
         if (!_thread.IsAlive)
         {
-            NativeMemory.Free(_buffers);
-            NativeMemory.Free(_messages);
-            NativeMemory.Free(_iovs);
-            NativeMemory.Free(_controls);
+            _slots.Dispose();
             NativeMemory.Free(_events);
         }
     }

@@ -16,32 +16,13 @@ internal sealed unsafe class ReceiveBatch : IDisposable
 {
     public const int Capacity = 32;
     private const int SlotBytes = 2048;
-    private const int NameBytes = 128; // sockaddr_storage
 
     private readonly Socket _socket;
-    private readonly byte* _data;
-    private readonly byte* _names;
-    private readonly LinuxUdp.IoVec* _iovs;
-    private readonly LinuxUdp.MMsgHdr* _messages;
-    private readonly LinuxUdp.TimestampControl* _controls;
+    private readonly MessageSlots _slots = new(Capacity, SlotBytes, names: true, timestamps: true);
 
     public ReceiveBatch(Socket socket)
     {
         _socket = socket;
-        _data = (byte*)NativeMemory.Alloc(Capacity * SlotBytes);
-        _names = (byte*)NativeMemory.AllocZeroed(Capacity * NameBytes);
-        _iovs = (LinuxUdp.IoVec*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(LinuxUdp.IoVec)));
-        _messages = (LinuxUdp.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(LinuxUdp.MMsgHdr)));
-        _controls = (LinuxUdp.TimestampControl*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(LinuxUdp.TimestampControl)));
-        for (int i = 0; i < Capacity; i++)
-        {
-            _iovs[i].Base = _data + i * SlotBytes;
-            _iovs[i].Length = SlotBytes;
-            _messages[i].Header.Iov = &_iovs[i];
-            _messages[i].Header.IovLength = 1;
-            _messages[i].Header.Name = _names + i * NameBytes;
-            _messages[i].Header.Control = &_controls[i];
-        }
         int on = 1;
         LinuxUdp.setsockopt((int)socket.Handle, LinuxUdp.SolSocket, LinuxUdp.SoTimestampNs, &on, sizeof(int));
         // A blocking recvmmsg ends its wait after this, so the loop can notice it should stop.
@@ -67,8 +48,8 @@ internal sealed unsafe class ReceiveBatch : IDisposable
             // Held across the calls: the descriptor cannot be closed (and its number reused) under them.
             _socket.SafeHandle.DangerousAddRef(ref added);
             int fd = (int)_socket.SafeHandle.DangerousGetHandle();
-            Reset();
-            int n = LinuxUdp.recvmmsg(fd, _messages, Capacity, LinuxUdp.MsgWaitForOne, null);
+            _slots.PrepareReceive();
+            int n = LinuxUdp.recvmmsg(fd, _slots.Messages, Capacity, LinuxUdp.MsgWaitForOne, null);
             if (n >= 0) return n;
             int errno = Marshal.GetLastPInvokeError();
             if (errno != LinuxUdp.EAgain) return Transient(errno) ? 0 : -1;
@@ -76,8 +57,8 @@ internal sealed unsafe class ReceiveBatch : IDisposable
             var wait = new LinuxUdp.PollFd { Fd = fd, Events = LinuxUdp.PollIn };
             int ready = LinuxUdp.poll(&wait, 1, WaitMs);
             if (ready <= 0) return ready < 0 && !Transient(Marshal.GetLastPInvokeError()) ? -1 : 0;
-            Reset();
-            n = LinuxUdp.recvmmsg(fd, _messages, Capacity, LinuxUdp.MsgDontWait, null);
+            _slots.PrepareReceive();
+            n = LinuxUdp.recvmmsg(fd, _slots.Messages, Capacity, LinuxUdp.MsgDontWait, null);
             if (n >= 0) return n;
             errno = Marshal.GetLastPInvokeError();
             return Transient(errno) || errno == LinuxUdp.EAgain ? 0 : -1;
@@ -95,49 +76,26 @@ internal sealed unsafe class ReceiveBatch : IDisposable
     // An ICMP port unreachable from an earlier send, or a signal: not the socket's end.
     private static bool Transient(int errno) => errno is LinuxUdp.EConnRefused or LinuxUdp.EIntr;
 
-    private void Reset()
-    {
-        for (int i = 0; i < Capacity; i++)
-        {
-            _messages[i].Header.NameLength = NameBytes;
-            _messages[i].Header.ControlLength = (nuint)sizeof(LinuxUdp.TimestampControl);
-            _messages[i].Header.Flags = 0;
-        }
-    }
-
     /// <summary>Datagram <paramref name="i"/> of the last <see cref="Receive"/>.</summary>
-    public Span<byte> Datagram(int i) => new(_data + i * SlotBytes, (int)Math.Min(_messages[i].Length, SlotBytes));
+    public Span<byte> Datagram(int i) => _slots.Received(i);
 
     /// <summary>True when datagram <paramref name="i"/> was cut to fit its slot.</summary>
-    public bool Truncated(int i) => (_messages[i].Header.Flags & MsgTrunc) != 0;
+    public bool Truncated(int i) => (_slots.Messages[i].Header.Flags & MsgTrunc) != 0;
 
     /// <summary>Copies the source address of datagram <paramref name="i"/> into <paramref name="address"/>.</summary>
     public bool TryGetSource(int i, System.Net.SocketAddress address)
     {
-        int length = (int)_messages[i].Header.NameLength;
+        int length = (int)_slots.Messages[i].Header.NameLength;
         if (length <= 0 || length > address.Buffer.Length) return false;
-        new ReadOnlySpan<byte>(_names + i * NameBytes, length).CopyTo(address.Buffer.Span);
+        new ReadOnlySpan<byte>(_slots.Names + i * MessageSlots.NameBytes, length).CopyTo(address.Buffer.Span);
         address.Size = length;
         return true;
     }
 
     /// <summary>The kernel's arrival time of datagram <paramref name="i"/> in 100-ns ticks since the Unix epoch; 0 when absent.</summary>
-    public long ArrivalUnixTicks(int i)
-    {
-        LinuxUdp.TimestampControl* control = &_controls[i];
-        if (_messages[i].Header.ControlLength < (nuint)sizeof(LinuxUdp.TimestampControl)
-            || control->Level != LinuxUdp.SolSocket || control->Type != LinuxUdp.SoTimestampNs) return 0;
-        return control->Seconds * TimeSpan.TicksPerSecond + control->Nanoseconds / 100;
-    }
+    public long ArrivalUnixTicks(int i) => _slots.ArrivalUnixTicks(i);
 
     private const int MsgTrunc = 0x20;
 
-    public void Dispose()
-    {
-        NativeMemory.Free(_data);
-        NativeMemory.Free(_names);
-        NativeMemory.Free(_iovs);
-        NativeMemory.Free(_messages);
-        NativeMemory.Free(_controls);
-    }
+    public void Dispose() => _slots.Dispose();
 }

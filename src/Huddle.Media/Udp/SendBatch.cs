@@ -15,30 +15,12 @@ internal sealed unsafe class SendBatch : IDisposable
 {
     public const int Capacity = 64;
     private const int SlotBytes = 2048;
-    private const int NameBytes = 128; // sockaddr_storage
 
     private readonly Socket _socket;
-    private readonly byte* _data;
-    private readonly byte* _names;
-    private readonly LinuxUdp.IoVec* _iovs;
-    private readonly LinuxUdp.MMsgHdr* _messages;
+    private readonly MessageSlots _slots = new(Capacity, SlotBytes, names: true, timestamps: false);
     private int _count;
 
-    public SendBatch(Socket socket)
-    {
-        _socket = socket;
-        _data = (byte*)NativeMemory.Alloc(Capacity * SlotBytes);
-        _names = (byte*)NativeMemory.AllocZeroed(Capacity * NameBytes);
-        _iovs = (LinuxUdp.IoVec*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(LinuxUdp.IoVec)));
-        _messages = (LinuxUdp.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(LinuxUdp.MMsgHdr)));
-        for (int i = 0; i < Capacity; i++)
-        {
-            _iovs[i].Base = _data + i * SlotBytes;
-            _messages[i].Header.Iov = &_iovs[i];
-            _messages[i].Header.IovLength = 1;
-            _messages[i].Header.Name = _names + i * NameBytes;
-        }
-    }
+    public SendBatch(Socket socket) => _socket = socket;
 
     public static bool IsSupported => OperatingSystem.IsLinux();
 
@@ -47,12 +29,12 @@ internal sealed unsafe class SendBatch : IDisposable
     /// <summary>Queues a copy of <paramref name="datagram"/> for <paramref name="to"/>; false when it cannot be batched (too large).</summary>
     public bool TryAdd(ReadOnlySpan<byte> datagram, SocketAddress to)
     {
-        if (datagram.Length > SlotBytes || to.Size > NameBytes) return false;
+        if (datagram.Length > SlotBytes || to.Size > MessageSlots.NameBytes) return false;
         int i = _count++;
-        datagram.CopyTo(new Span<byte>(_data + i * SlotBytes, SlotBytes));
-        to.Buffer.Span[..to.Size].CopyTo(new Span<byte>(_names + i * NameBytes, NameBytes));
-        _iovs[i].Length = (nuint)datagram.Length;
-        _messages[i].Header.NameLength = (uint)to.Size;
+        datagram.CopyTo(new Span<byte>(_slots.Data + i * SlotBytes, SlotBytes));
+        to.Buffer.Span[..to.Size].CopyTo(new Span<byte>(_slots.Names + i * MessageSlots.NameBytes, MessageSlots.NameBytes));
+        _slots.Iovs[i].Length = (nuint)datagram.Length;
+        _slots.Messages[i].Header.NameLength = (uint)to.Size;
         return true;
     }
 
@@ -69,7 +51,7 @@ internal sealed unsafe class SendBatch : IDisposable
             int fd = (int)_socket.SafeHandle.DangerousGetHandle();
             while (next < _count)
             {
-                int n = LinuxUdp.sendmmsg(fd, _messages + next, (uint)(_count - next), 0);
+                int n = LinuxUdp.sendmmsg(fd, _slots.Messages + next, (uint)(_count - next), 0);
                 if (n < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
@@ -79,7 +61,7 @@ internal sealed unsafe class SendBatch : IDisposable
                     next++;
                     continue;
                 }
-                for (int i = next; i < next + n; i++) bytes += (long)_iovs[i].Length;
+                for (int i = next; i < next + n; i++) bytes += (long)_slots.Iovs[i].Length;
                 sent += n;
                 next += n;
             }
@@ -96,11 +78,5 @@ internal sealed unsafe class SendBatch : IDisposable
         return (sent, bytes, failed);
     }
 
-    public void Dispose()
-    {
-        NativeMemory.Free(_data);
-        NativeMemory.Free(_names);
-        NativeMemory.Free(_iovs);
-        NativeMemory.Free(_messages);
-    }
+    public void Dispose() => _slots.Dispose();
 }
