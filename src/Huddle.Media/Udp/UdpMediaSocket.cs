@@ -50,8 +50,9 @@ public sealed class UdpMediaSocket : IDisposable
     private int _roundForwardCount;
     private int _receiveThreadId = -1;
     private int _batchForwarded;
-    // Odd while the receive thread handles a datagram, even between datagrams: what lets state that
-    // the receive thread reads without a lock be freed only once it can no longer be in use (Retire).
+    // Odd while the receive thread handles a datagram (or a round of them), even in between: what lets
+    // state that the receive thread reads without a lock be freed only once it can no longer be in use
+    // (Retire).
     private long _dispatchEpoch;
     private readonly ConcurrentQueue<(long Epoch, Action Release)> _retired = new();
     private readonly ConcurrentQueue<Action> _posted = new();
@@ -140,8 +141,8 @@ public sealed class UdpMediaSocket : IDisposable
     public bool OnReceiveThread => Environment.CurrentManagedThreadId == _receiveThreadId;
 
     /// <summary>
-    /// Runs <paramref name="release"/> once the receive thread has finished the datagram it may be handling
-    /// now (within a tick or two, on the timer thread). For state the receive thread uses without a lock
+    /// Runs <paramref name="release"/> once the receive thread has finished the datagrams it may be
+    /// handling now (within a tick or two, on the timer thread). For state the receive thread uses without a lock
     /// (SRTP contexts on the forwarding path): unlink it first, so no later datagram can reach it, then
     /// retire it here rather than freeing it under the receive thread's feet.
     /// </summary>
@@ -379,8 +380,8 @@ public sealed class UdpMediaSocket : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="action"/> on the receive thread between two datagrams (before the next one is
-    /// handled), for changes to state that only the receive thread touches.
+    /// Runs <paramref name="action"/> on the receive thread between two datagrams (two rounds of them with
+    /// batched receives), before the next is handled, for changes to state only the receive thread touches.
     /// </summary>
     public void Post(Action action) => _posted.Enqueue(action);
 
