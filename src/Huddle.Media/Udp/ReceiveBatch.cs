@@ -12,7 +12,7 @@ namespace Huddle.Media.Udp;
 /// reached the socket rather than when the thread got round to it. Native memory, nothing allocated per
 /// datagram; only the receive thread uses it.
 /// </summary>
-internal sealed unsafe class ReceiveBatch : IDisposable
+internal sealed unsafe class ReceiveBatch : IReceiveRound, IDisposable
 {
     public const int Capacity = 32;
     private const int SlotBytes = 2048;

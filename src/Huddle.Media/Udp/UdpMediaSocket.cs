@@ -197,80 +197,38 @@ public sealed class UdpMediaSocket : IDisposable
     private void ReceiveLoop()
     {
         _receiveThreadId = Environment.CurrentManagedThreadId;
-        if (_receiveBatch is not null)
-        {
-            ReceiveRounds(_receiveBatch);
-            return;
-        }
-        byte[] buffer = GC.AllocateArray<byte>(MaxDatagram, pinned: true);
-        var from = new SocketAddress(_socket.AddressFamily);
-        while (!_disposed)
-        {
-            int length;
-            try
-            {
-                length = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
-            {
-                // ICMP port unreachable from an earlier send, or a datagram larger than any we accept.
-                continue;
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            if (!_posted.IsEmpty) RunPosted();
-            t_receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-            // Odd: dispatching. The full fence keeps this dispatch's reads of shared state after it.
-            Interlocked.Increment(ref _dispatchEpoch);
-            Interlocked.Increment(ref Counters.DatagramsReceived);
-            Interlocked.Add(ref Counters.BytesReceived, length);
-            try
-            {
-                Dispatch(buffer.AsSpan(0, length), from);
-            }
-            catch (Exception)
-            {
-                // A bug in one session's handling must not stop the port for everyone.
-                Interlocked.Increment(ref Counters.HandlerErrors);
-            }
-            if (_batch is { Count: > 0 }) FlushBatch();
-            t_receivedAt = 0;
-            // Even: nothing from that datagram is in use any more (release: its reads stay before).
-            Volatile.Write(ref _dispatchEpoch, _dispatchEpoch + 1);
-        }
+        ReceiveRounds(_receiveBatch ?? (IReceiveRound)new SingleReceive(_socket, MaxDatagram));
     }
 
     /// <summary>
-    /// The Linux loop: each round takes every datagram queued (up to a batch), handles them one by one,
-    /// then sends all their forwarded copies together.
+    /// Each round takes what is queued (every datagram up to a batch with recvmmsg, else one), handles
+    /// them one by one, then sends all their forwarded copies together.
     /// </summary>
-    private void ReceiveRounds(ReceiveBatch batch)
+    private void ReceiveRounds(IReceiveRound source)
     {
         var from = new SocketAddress(_socket.AddressFamily);
         while (!_disposed)
         {
-            int n = batch.Receive();
+            int n = source.Receive();
             if (n < 0) return;
             if (n == 0) continue;
             if (!_posted.IsEmpty) RunPosted();
-            // Odd: dispatching (see ReceiveLoop).
+            // Odd: dispatching. The full fence keeps this round's reads of shared state after it.
             Interlocked.Increment(ref _dispatchEpoch);
             // Kernel arrival times are on the wall clock; the latency histogram counts Stopwatch ticks.
             long nowStopwatch = System.Diagnostics.Stopwatch.GetTimestamp();
-            long nowUnix = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
+            long nowUnix = BatchReceiver.UnixTicks();
             long bytes = 0;
             for (int i = 0; i < n; i++)
             {
-                Span<byte> datagram = batch.Datagram(i);
+                Span<byte> datagram = source.Datagram(i);
                 bytes += datagram.Length;
-                if (batch.Truncated(i) || !batch.TryGetSource(i, from))
+                if (source.Truncated(i) || !source.TryGetSource(i, from))
                 {
                     Interlocked.Increment(ref Counters.DroppedMalformed);
                     continue;
                 }
-                long arrival = batch.ArrivalUnixTicks(i);
+                long arrival = source.ArrivalUnixTicks(i);
                 t_receivedAt = arrival == 0 ? nowStopwatch
                     : nowStopwatch - Math.Max(0, nowUnix - arrival) * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond;
                 try
@@ -279,6 +237,7 @@ public sealed class UdpMediaSocket : IDisposable
                 }
                 catch (Exception)
                 {
+                    // A bug in one session's handling must not stop the port for everyone.
                     Interlocked.Increment(ref Counters.HandlerErrors);
                 }
                 if (_batchForwarded > 0)
@@ -291,7 +250,7 @@ public sealed class UdpMediaSocket : IDisposable
             Interlocked.Add(ref Counters.BytesReceived, bytes);
             if (_batch is { Count: > 0 }) FlushBatch();
             t_receivedAt = 0;
-            // Even: nothing from this round is in use any more.
+            // Even: nothing from this round is in use any more (release: its reads stay before).
             Volatile.Write(ref _dispatchEpoch, _dispatchEpoch + 1);
         }
     }
