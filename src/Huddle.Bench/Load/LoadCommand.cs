@@ -198,8 +198,8 @@ internal static class LoadCommand
     }
 
     /// <summary>
-    /// At least two seconds, then until the packets received in one second differ from the second before
-    /// by under 5 %, at most ten seconds. Returns the seconds spent.
+    /// One second, then whole seconds until the packets received in one differ from the one before by
+    /// under 5 % (so at least three seconds), at most ten. Returns the seconds spent.
     /// </summary>
     private static async Task<double> WarmUpAsync(List<Participant> all, CancellationToken cancellationToken)
     {
