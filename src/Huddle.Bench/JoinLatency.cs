@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Huddle.Bench.Load;
+using Huddle.Load;
+using Huddle.Media.Dtls;
+using Huddle.Media.Udp;
 using Huddle.Server;
 using Microsoft.Playwright;
 
@@ -27,6 +31,28 @@ internal static class JoinLatency
             Console.Error.WriteLine("--mode is mesh or sfu");
             return 2;
         }
+        string early = BrowserBench.StringOption(args, "--early") ?? "pages";
+        Vp8Clip? clip = null;
+        if (early == "bots")
+        {
+            if (mode != "sfu")
+            {
+                Console.Error.WriteLine("--early bots needs --mode sfu (bots speak the SFU's protocol)");
+                return 2;
+            }
+            string? path = BrowserBench.StringOption(args, "--clip") ?? Vp8Clip.FindDefault();
+            if (path is null)
+            {
+                Console.Error.WriteLine("no clip: run record-clip first, or pass --clip file.ivf");
+                return 2;
+            }
+            clip = Vp8Clip.Load(path);
+        }
+        else if (early != "pages")
+        {
+            Console.Error.WriteLine("--early is pages or bots");
+            return 2;
+        }
         if (participants < 2 || runs < 1)
         {
             Console.Error.WriteLine("--participants must be at least 2 and --runs at least 1");
@@ -35,16 +61,18 @@ internal static class JoinLatency
 
         await using BrowserBench bench = await BrowserBench.StartAsync($"--Huddle:RoomMode={mode}");
 
-        Console.WriteLine($"join-latency: {participants} participants, {mode}, {runs} runs, 160x120 fake camera, loopback");
+        Console.WriteLine($"join-latency: {participants} participants, {mode}, {runs} runs, 160x120 fake camera, loopback"
+            + (clip is null ? "" : $"; the {participants - 1} already there are bots publishing a {clip.Width}x{clip.Height} VP8 clip at {clip.FrameRate} fps"));
         Console.WriteLine($"machine: {bench.Machine}");
         Console.WriteLine();
         Console.WriteLine("run   first remote frame (ms)   all remote frames (ms)");
 
+        using var bots = clip is null ? null : new EarlyBots(bench.BaseUri, clip);
         var first = new List<double>();
         var all = new List<double>();
         for (int run = 1; run <= runs; run++)
         {
-            (double firstMs, double allMs) = await OneRunAsync(bench, participants, run);
+            (double firstMs, double allMs) = await OneRunAsync(bench, participants, run, bots);
             first.Add(firstMs);
             all.Add(allMs);
             Console.WriteLine($"{run,3}   {firstMs,23:F0}   {allMs,22:F0}");
@@ -58,7 +86,7 @@ internal static class JoinLatency
         {
             var result = new
             {
-                benchmark = "join-latency", participants, mode, runs, machine = BrowserBench.CpuModel(), cores = Environment.ProcessorCount,
+                benchmark = "join-latency", participants, mode, early, runs, machine = BrowserBench.CpuModel(), cores = Environment.ProcessorCount,
                 chromium = bench.Browser.Version, firstMs = first, allMs = all,
                 medianFirstMs = BrowserBench.Median(first), medianAllMs = BrowserBench.Median(all),
             };
@@ -68,13 +96,15 @@ internal static class JoinLatency
         return 0;
     }
 
-    private static async Task<(double First, double All)> OneRunAsync(BrowserBench bench, int participants, int run)
+    private static async Task<(double First, double All)> OneRunAsync(BrowserBench bench, int participants, int run, EarlyBots? bots)
     {
         string room = $"bench-{run}-{Guid.NewGuid():N}"[..24];
         var contexts = new List<IBrowserContext>();
         try
         {
-            for (int i = 0; i < participants - 1; i++)
+            // Bots are in the room and sending once JoinAsync returns (their publish transports connected).
+            if (bots is not null) await bots.JoinAsync(room, participants - 1);
+            for (int i = 0; bots is null && i < participants - 1; i++)
             {
                 IPage early = await bench.OpenAsync(contexts, room, $"Early{i}");
                 await early.WaitForFunctionAsync("() => window.huddle?.call?.id", null, new() { Timeout = 30_000 });
@@ -109,6 +139,56 @@ internal static class JoinLatency
         finally
         {
             foreach (IBrowserContext context in contexts) await context.CloseAsync();
+            if (bots is not null) await bots.LeaveAsync();
+        }
+    }
+
+    /// <summary>
+    /// The people already in the room as bots of our own stack that publish a recorded VP8 clip (and Opus
+    /// silence): the newcomer's page decodes them like pages, while the machine's two cores are left to
+    /// the newcomer's browser and the server instead of five more pages encoding and decoding.
+    /// </summary>
+    private sealed class EarlyBots(Uri server, Vp8Clip clip) : IDisposable
+    {
+        private readonly DtlsContext _dtls = new();
+        private readonly BatchReceiver _receiver = new("early-bots", settleMs: 1);
+        private readonly Pacer _pacer = StartPacer();
+        private readonly List<LoadBot> _bots = [];
+
+        private static Pacer StartPacer()
+        {
+            var pacer = new Pacer([]);
+            pacer.Start();
+            return pacer;
+        }
+
+        public async Task JoinAsync(string room, int count)
+        {
+            var profile = new MediaProfile { Clip = clip };
+            for (int i = 0; i < count; i++)
+            {
+                LoadBot bot = await LoadBot.JoinAsync(server, _dtls, room, (uint)i, new LatencyHistogram(), CancellationToken.None, _receiver);
+                _bots.Add(bot);
+                await bot.PublishAsync(profile, CancellationToken.None);
+                _pacer.Add(bot);
+            }
+        }
+
+        public async Task LeaveAsync()
+        {
+            foreach (LoadBot bot in _bots)
+            {
+                await _pacer.RemoveAsync(bot);
+                await bot.DisposeAsync();
+            }
+            _bots.Clear();
+        }
+
+        public void Dispose()
+        {
+            _pacer.Dispose();
+            _receiver.Dispose();
+            _dtls.Dispose();
         }
     }
 }

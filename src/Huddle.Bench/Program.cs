@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
     "join-latency" => await JoinLatency.RunAsync(args[1..]),
     "switch-freeze" => await SwitchFreeze.RunAsync(args[1..]),
     "churn" => await SfuChurn.RunAsync(args[1..]),
+    "record-clip" => await RecordClip.RunAsync(args[1..]),
     "load" => await Huddle.Bench.Load.LoadCommand.RunAsync(args[1..]),
     "serve" => await Serve(args[1..]),
     "relay" => Huddle.Bench.Load.RawRelay.Run(args[1..]),
@@ -25,15 +26,21 @@ static int Usage()
         usage: dotnet run -c Release --project src/Huddle.Bench -- <benchmark> [options]
 
         benchmarks:
-          join-latency --participants N --runs R [--mode mesh|sfu] [--marks] [--out results.json]
+          join-latency --participants N --runs R [--mode mesh|sfu] [--early pages|bots [--clip f.ivf]]
+                       [--marks] [--out results.json]
               Time from a newcomer's join to the first decoded frame of every other participant,
-              in headless Chromium against an in-process server on 127.0.0.1.
+              in headless Chromium against an in-process server on 127.0.0.1. With --early bots
+              (SFU only) the people already there are bots publishing a recorded VP8 clip, so only
+              the newcomer is a browser.
           switch-freeze --runs R [--out results.json]
               The longest pause of each remote picture while an auto room moves from peer to peer to
               the SFU (3 → 4 people) and back (4 → 2).
           churn --cycles N [--resident R] [--warmup W] [--out results.json]
               SFU memory and handles after N join/publish/receive/leave cycles next to R resident
               publishers (bots of our own stack, server in-process).
+          record-clip [--seconds S] [--out clip.ivf]
+              Records Chromium's fake camera (160x120 VP8, through the SFU) into the IVF clip that bots
+              publish with join-latency --early bots (default bench/clips/chromium-fake-camera-160x120.ivf).
           load --scenario meeting|broadcast|audio|signaling [--participants K] [--rooms R]
                [--publishers P] [--bitrate 500k] [--fps 30] [--duration S] [--target huddle|janus|relay]
                [--out result.json] [--svg plot.svg] [--check]

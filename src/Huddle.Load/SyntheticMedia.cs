@@ -24,6 +24,13 @@ public sealed record MediaProfile
     /// <summary>Opus bytes per 20-ms packet (100 bytes is 40 kbit/s).</summary>
     public int AudioPayload { get; init; } = 100;
 
+    /// <summary>
+    /// Real VP8 to send instead of synthetic payloads (frames at the clip's own rate, replayed from its key
+    /// frame on a PLI and at its end), with Opus silence for audio, so a browser decodes what bots
+    /// publish. Such packets carry no <see cref="LoadTag"/>.
+    /// </summary>
+    public Vp8Clip? Clip { get; init; }
+
     public static MediaProfile AudioOnly { get; } = new() { Video = false };
 
     public static MediaProfile None { get; } = new() { Audio = false, Video = false };
@@ -36,6 +43,9 @@ public sealed record MediaProfile
     /// <summary>Packets per second this profile sends (both tracks, delta frames).</summary>
     public double PacketsPerSecond =>
         (Audio ? 50 : 0) + (Video ? FrameRate * Math.Ceiling(DeltaFrameBytes / (double)MaxPayload) : 0);
+
+    /// <summary>Frames per second the video is sent at: the clip's, or <see cref="FrameRate"/>.</summary>
+    public int VideoFrameRate => Clip?.FrameRate ?? FrameRate;
 }
 
 /// <summary>
@@ -126,13 +136,8 @@ public sealed class SyntheticStream
         for (int i = 0; i < packets; i++)
         {
             int payload = Math.Min(per, MaxPacket - 12 - 32);
-            ushort seq = ++_seq;
             Span<byte> packet = scratch[..(12 + payload)];
-            packet[0] = 0x80;
-            packet[1] = (byte)(PayloadType | (i == packets - 1 ? 0x80 : 0)); // marker on a frame's last packet
-            BinaryPrimitives.WriteUInt16BigEndian(packet[2..], seq);
-            BinaryPrimitives.WriteUInt32BigEndian(packet[4..], _timestamp);
-            BinaryPrimitives.WriteUInt32BigEndian(packet[8..], Ssrc);
+            WriteHeader(packet, marker: i == packets - 1); // marker on a frame's last packet
             Span<byte> body = packet[12..];
             body[..^LoadTag.Size].Clear();
             if (IsVideo)
@@ -141,17 +146,58 @@ public sealed class SyntheticStream
                 if (i == 0) (keyFrame ? KeyFrameStart : DeltaFrameStart).CopyTo(body[1..]);
             }
             LoadTag.Write(body[^LoadTag.Size..], sender, BatchReceiver.UnixTicks());
-            if (IsVideo)
-            {
-                int slot = seq % CacheSize;
-                packet.CopyTo(_cache[slot]);
-                _cacheLength[slot] = packet.Length;
-                _cacheSeq[slot] = seq;
-            }
+            Keep(packet);
             send(scratch, packet.Length);
         }
         _timestamp += duration;
         return packets;
+    }
+
+    /// <summary>
+    /// Sends one real payload: a VP8 <paramref name="frame"/> cut into packets of at most
+    /// <paramref name="maxPayload"/> bytes, each behind a payload descriptor (RFC 7741 §4.2), or, on an
+    /// audio stream, one packet holding <paramref name="frame"/> as it is. No <see cref="LoadTag"/>.
+    /// </summary>
+    public int WriteRealFrame(Span<byte> scratch, ReadOnlySpan<byte> frame, int maxPayload, uint duration, PacketSink send)
+    {
+        int room = Math.Min(maxPayload, MaxPacket - 12 - 32) - (IsVideo ? Vp8Rtp.DescriptorSize : 0);
+        int packets = IsVideo ? Math.Max(1, (frame.Length + room - 1) / room) : 1;
+        int per = (frame.Length + packets - 1) / packets;
+        for (int i = 0; i < packets; i++)
+        {
+            ReadOnlySpan<byte> part = frame.Slice(i * per, Math.Min(per, frame.Length - i * per));
+            int header = IsVideo ? Vp8Rtp.DescriptorSize : 0;
+            Span<byte> packet = scratch[..(12 + header + part.Length)];
+            WriteHeader(packet, marker: IsVideo && i == packets - 1); // video: a frame's last packet; audio: no talk spurts
+            if (IsVideo) Vp8Rtp.WriteDescriptor(packet[12..], frameStart: i == 0);
+            part.CopyTo(packet[(12 + header)..]);
+            Keep(packet);
+            send(scratch, packet.Length);
+        }
+        _timestamp += duration;
+        return packets;
+    }
+
+    private ushort WriteHeader(Span<byte> packet, bool marker)
+    {
+        ushort seq = ++_seq;
+        packet[0] = 0x80;
+        packet[1] = (byte)(PayloadType | (marker ? 0x80 : 0));
+        BinaryPrimitives.WriteUInt16BigEndian(packet[2..], seq);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[4..], _timestamp);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[8..], Ssrc);
+        return seq;
+    }
+
+    // Video packets stay in the cache so a NACK can have them again.
+    private void Keep(ReadOnlySpan<byte> packet)
+    {
+        if (!IsVideo) return;
+        ushort seq = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
+        int slot = seq % CacheSize;
+        packet.CopyTo(_cache[slot]);
+        _cacheLength[slot] = packet.Length;
+        _cacheSeq[slot] = seq;
     }
 
     /// <summary>Copies the sent packet <paramref name="seq"/> into <paramref name="scratch"/>, if still cached.</summary>
@@ -177,10 +223,13 @@ public sealed class MediaSender
     private readonly MediaProfile _profile;
     private readonly uint _sender;
     private readonly SyntheticStream.PacketSink _sink;
+    // One 20-ms Opus frame of silence (RFC 6716: TOC 0xF8 = CELT fullband 20 ms mono, one frame; then 0xFF 0xFE).
+    private static readonly byte[] OpusSilence = [0xF8, 0xFF, 0xFE];
     private readonly byte[] _scratch = new byte[1600];
     private long _nextAudio;
     private long _nextVideo;
     private volatile bool _keyFrameWanted = true;
+    private int _clipFrame;
     private long _keyFrames;
 
     public MediaSender(MediaProfile profile, uint sender, SyntheticStream.PacketSink sink)
@@ -193,7 +242,7 @@ public sealed class MediaSender
         // Publishers are not in step with one another: each starts at a random point of its frame and packet intervals.
         long now = Stopwatch.GetTimestamp();
         _nextAudio = now + Random.Shared.NextInt64(Stopwatch.Frequency / 50);
-        _nextVideo = now + Random.Shared.NextInt64(Stopwatch.Frequency / Math.Max(1, profile.FrameRate));
+        _nextVideo = now + Random.Shared.NextInt64(Stopwatch.Frequency / Math.Max(1, profile.VideoFrameRate));
     }
 
     public SyntheticStream? Audio { get; }
@@ -213,7 +262,8 @@ public sealed class MediaSender
         {
             if (now >= _nextAudio)
             {
-                audio.WriteFrame(_scratch, _profile.AudioPayload, _profile.MaxPayload, false, _sender, 960, _sink);
+                if (_profile.Clip is null) audio.WriteFrame(_scratch, _profile.AudioPayload, _profile.MaxPayload, false, _sender, 960, _sink);
+                else audio.WriteRealFrame(_scratch, OpusSilence, _profile.MaxPayload, 960, _sink);
                 _nextAudio = Advance(_nextAudio, Stopwatch.Frequency / 50, now);
             }
             next = _nextAudio;
@@ -224,10 +274,21 @@ public sealed class MediaSender
             {
                 bool key = _keyFrameWanted;
                 _keyFrameWanted = false;
-                int bytes = _profile.DeltaFrameBytes * (key ? _profile.KeyFrameFactor : 1);
-                video.WriteFrame(_scratch, bytes, _profile.MaxPayload, key, _sender, (uint)(90000 / _profile.FrameRate), _sink);
+                int frameRate = _profile.VideoFrameRate;
+                if (_profile.Clip is { } clip)
+                {
+                    // The clip's only sure key frame is its first: a PLI, or the clip's end, starts it again.
+                    if (key || _clipFrame >= clip.Frames.Count) _clipFrame = 0;
+                    key = _clipFrame == 0;
+                    video.WriteRealFrame(_scratch, clip.Frames[_clipFrame++], _profile.MaxPayload, (uint)(90000 / frameRate), _sink);
+                }
+                else
+                {
+                    int bytes = _profile.DeltaFrameBytes * (key ? _profile.KeyFrameFactor : 1);
+                    video.WriteFrame(_scratch, bytes, _profile.MaxPayload, key, _sender, (uint)(90000 / frameRate), _sink);
+                }
                 if (key) _keyFrames++;
-                _nextVideo = Advance(_nextVideo, Stopwatch.Frequency / _profile.FrameRate, now);
+                _nextVideo = Advance(_nextVideo, Stopwatch.Frequency / frameRate, now);
             }
             next = Math.Min(next, _nextVideo);
         }

@@ -43,7 +43,11 @@ public abstract class WebRtcBot : IMediaBot
         Received = new ReceiveTracker(latency);
         Publish = new WebRtcClient(dtls, receiver: receiver, role: publishRole);
         Subscribe = new WebRtcClient(dtls, receiver: receiver);
-        Subscribe.RtpReceived += packet => Received.OnRtp(packet, Subscribe.ReceivedAt);
+        Subscribe.RtpReceived += packet =>
+        {
+            Received.OnRtp(packet, Subscribe.ReceivedAt);
+            RtpReceived?.Invoke(packet);
+        };
         Subscribe.ReceiveStreamEnded += Received.EndStream;
         Publish.RtcpReceived += OnPublishRtcp;
         _sink = (buffer, length) =>
@@ -64,6 +68,9 @@ public abstract class WebRtcBot : IMediaBot
     public TimeSpan JoinTime { get; protected set; }
 
     public ReceiveTracker Received { get; }
+
+    /// <summary>Every RTP packet the subscribe connection receives, decrypted (on its receive thread).</summary>
+    public event WebRtcClient.SpanAction? RtpReceived;
 
     public long PacketsSent => Volatile.Read(ref _sent);
 

@@ -1,4 +1,7 @@
 using Huddle.Browser.Tests.Rig;
+using Huddle.Load;
+using Huddle.Media.Dtls;
+using Huddle.Media.Udp;
 using Microsoft.Playwright;
 
 namespace Huddle.Browser.Tests;
@@ -125,6 +128,51 @@ public sealed class SfuTests(SfuFixture sfu) : IClassFixture<SfuFixture>
         finally
         {
             await cho.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_publisher_made_of_our_own_stack_is_decoded_by_a_browser_and_receives_it()
+    {
+        // A bot (our ICE, DTLS and SRTP) publishing a recorded VP8 clip, as the join-latency benchmark's
+        // bots do: what it sends must be a picture a browser decodes through the server, and it must get
+        // the browser's media back.
+        string room = MeetingFixture.NewRoom("bot");
+        string? clipPath = Vp8Clip.FindDefault();
+        Assert.True(clipPath is not null, "bench/clips/chromium-fake-camera-160x120.ivf is missing from the checkout");
+        Vp8Clip clip = Vp8Clip.Load(clipPath);
+        using var dtls = new DtlsContext();
+        using var cancel = new CancellationTokenSource(Participant.Wait);
+        await using LoadBot bot = await LoadBot.JoinAsync(Meeting.BaseUri, dtls, room, 0, new LatencyHistogram(), cancel.Token);
+        await bot.PublishAsync(new MediaProfile { Clip = clip }, cancel.Token);
+        using var stopPacing = new CancellationTokenSource();
+        Task pacing = Task.Run(async () =>
+        {
+            // One caller at a time, as the benchmark's pacer thread.
+            while (!stopPacing.IsCancellationRequested)
+            {
+                bot.SendDue(System.Diagnostics.Stopwatch.GetTimestamp());
+                await Task.Delay(5);
+            }
+        });
+        try
+        {
+            await using Participant ana = await Meeting.JoinAsync(room, "Ana");
+            await ana.WaitForRemoteTilesAsync(1);
+            await ana.AssertReceivesAsync("bot0", audio: false); // the bot's audio is Opus silence
+            VideoState picture = await ana.VideoStateAsync("bot0");
+            Assert.Equal(clip.Width, picture.Width);
+            Assert.True(bot.KeyFramesSent >= 1);
+
+            DateTime deadline = DateTime.UtcNow + Participant.Wait;
+            while (bot.Received.Foreign < 50 && DateTime.UtcNow < deadline) await Task.Delay(100); // a browser's packets carry no bot tag
+            Assert.True(bot.Received.Foreign >= 50, $"the bot received {bot.Received.Foreign} packets from Ana");
+            Assert.Empty(bot.Errors);
+        }
+        finally
+        {
+            stopPacing.Cancel();
+            await pacing;
         }
     }
 
