@@ -526,6 +526,18 @@ public sealed class SfuSignalingTests
                 unknown = (long)JsonNode.Parse(await http.GetStringAsync("/api/media/stats"))!["drops"]!["unknownSsrc"]!;
             }
             Assert.Equal(unknownBefore + 3, unknown);
+
+            // The garbage collector's figures are the process's (the server runs in this test's process).
+            JsonNode gcBefore = JsonNode.Parse(await http.GetStringAsync("/api/media/stats"))!["gc"]!;
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+            JsonNode gcAfter = JsonNode.Parse(await http.GetStringAsync("/api/media/stats"))!["gc"]!;
+            int[] collectionsBefore = [.. gcBefore["collections"]!.AsArray().Select(c => (int)c!)];
+            int[] collectionsAfter = [.. gcAfter["collections"]!.AsArray().Select(c => (int)c!)];
+            Assert.Equal(3, collectionsAfter.Length);
+            Assert.True(collectionsAfter[2] > collectionsBefore[2], $"gen2 collections {collectionsBefore[2]} → {collectionsAfter[2]}");
+            Assert.True((double)gcAfter["pauseTotalMs"]! > (double)gcBefore["pauseTotalMs"]!, "a blocking collection adds to the pause total");
+            Assert.True((long)gcAfter["allocatedBytes"]! > (long)gcBefore["allocatedBytes"]!);
+            Assert.True((long)gcAfter["heapBytes"]! > 0);
         }
     }
 

@@ -9,7 +9,7 @@ namespace Huddle.Server.Media;
 /// <summary>
 /// <c>GET /api/media/stats</c>: what the media port has carried since the server started — datagrams
 /// and bytes in and out, drops by reason, and the histogram of per-packet forwarding latency (arrival
-/// in the socket to send returning, µs). Load tests read it before and after a run and subtract. Answers
+/// in the socket to send returning, µs), and the garbage collector's figures. Load tests read it before and after a run and subtract. Answers
 /// requests from this machine only, unless <c>Huddle:RoomsApiFromAnywhere</c> is set.
 /// </summary>
 internal static class MediaStatsEndpoint
@@ -33,14 +33,32 @@ internal static class MediaStatsEndpoint
                     Interlocked.Read(ref c.DroppedSrtp), Interlocked.Read(ref c.DroppedUnknownSsrc),
                     Interlocked.Read(ref c.DroppedNotSendable), Interlocked.Read(ref c.SendErrors), Interlocked.Read(ref c.HandlerErrors)),
                 new LatencySummary(counts.Sum(), LatencyHistogram.Quantile(counts, 0.5), LatencyHistogram.Quantile(counts, 0.99),
-                    LatencyHistogram.Quantile(counts, 0.999), [.. buckets]));
+                    LatencyHistogram.Quantile(counts, 0.999), [.. buckets]),
+                GcFigures.Now());
             return Results.Json(response, MediaStatsJson.Default.MediaStatsResponse);
         });
         return endpoints;
     }
 }
 
-internal sealed record MediaStatsResponse(long DatagramsIn, long DatagramsOut, long BytesIn, long BytesOut, DropCounts Drops, LatencySummary ForwardingLatencyUs);
+internal sealed record MediaStatsResponse(long DatagramsIn, long DatagramsOut, long BytesIn, long BytesOut, DropCounts Drops, LatencySummary ForwardingLatencyUs, GcFigures Gc);
+
+/// <summary>
+/// The process's garbage collector since it started: collections per generation, the time all threads
+/// were paused for it (ms), the last collection's pause, the heap after it and all bytes ever allocated.
+/// A latency tail that lines up with pauses is the collector's.
+/// </summary>
+internal sealed record GcFigures(int[] Collections, double PauseTotalMs, double LastPauseMs, long HeapBytes, long AllocatedBytes)
+{
+    public static GcFigures Now()
+    {
+        GCMemoryInfo last = GC.GetGCMemoryInfo(GCKind.Any);
+        double lastPause = 0;
+        foreach (TimeSpan pause in last.PauseDurations) lastPause += pause.TotalMilliseconds;
+        return new GcFigures([GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)], GC.GetTotalPauseDuration().TotalMilliseconds,
+            lastPause, last.HeapSizeBytes, GC.GetTotalAllocatedBytes(precise: true));
+    }
+}
 
 internal sealed record DropCounts(long UnknownSender, long Malformed, long Srtp, long UnknownSsrc, long NotSendable, long SendErrors, long HandlerErrors);
 

@@ -215,12 +215,18 @@ internal sealed class SignalingConnection : IMessageSink
 
     private async Task SendLoopAsync(CancellationToken cancel)
     {
+        // The queue is waited on without a token: with one, the channel allocates a waiter each time the
+        // queue runs dry, i.e. for nearly every message, and 10,000 sockets each holding a young waiter
+        // made every gen0 collection scan cards all over the old heap (45–60 ms pauses, the fan-out
+        // tail; docs/benchmarks.md). Cancelling completes the queue instead, which ends the wait.
+        using CancellationTokenRegistration stop = cancel.Register(static outbox => ((Channel<byte[]>)outbox!).Writer.TryComplete(), _outbox);
         try
         {
-            await foreach (byte[] message in _outbox.Reader.ReadAllAsync(cancel))
+            await foreach (byte[] message in _outbox.Reader.ReadAllAsync(CancellationToken.None))
             {
                 await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancel);
             }
+            cancel.ThrowIfCancellationRequested();
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
