@@ -55,6 +55,10 @@ say "Load generator: a 10-second meeting of 3 bots against the server in its own
 dotnet src/Huddle.Bench/bin/Release/net10.0/Huddle.Bench.dll load --scenario meeting --participants 3 --bitrate 300k --fps 15 \
   --duration 10 --check --out artifacts/load/ci-meeting.json --svg artifacts/load/ci-meeting.svg
 
+say "Load generator: 100 signaling bots in 10 rooms chat and change media state for 5 s (every delivery must arrive)"
+dotnet src/Huddle.Bench/bin/Release/net10.0/Huddle.Bench.dll load --scenario signaling --participants 10 --rooms 10 --chat-rate 1 \
+  --duration 5 --check --out artifacts/load/ci-signaling.json
+
 say "Browser tests (real Chromium: $CHROMIUM)"
 HUDDLE_CHROMIUM="$CHROMIUM" HUDDLE_ARTIFACTS="$PWD/artifacts" \
 dotnet test tests/Huddle.Browser.Tests -c Release --no-build --nologo \

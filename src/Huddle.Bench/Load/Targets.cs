@@ -103,6 +103,13 @@ internal sealed class HuddleTarget : ILoadTarget
         return new ServerFigures((long)stats["datagramsIn"]!, (long)stats["datagramsOut"]!, drops.ToDictionary(d => d.Key, d => (long)d.Value!), buckets);
     }
 
+    /// <summary>The server process's garbage collector figures (<c>gc</c> of <c>/api/media/stats</c>).</summary>
+    public async Task<GcSample> ReadGcAsync()
+    {
+        JsonNode gc = JsonNode.Parse(await _http.GetStringAsync("/api/media/stats"))!["gc"]!;
+        return new GcSample([.. gc["collections"]!.AsArray().Select(c => (int)c!)], (double)gc["pauseTotalMs"]!);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
@@ -111,4 +118,15 @@ internal sealed class HuddleTarget : ILoadTarget
         _dtls.Dispose();
         await Task.CompletedTask;
     }
+}
+
+/// <summary>A process's collections per generation and total GC pause (ms) at one moment; subtract two for an interval.</summary>
+internal sealed record GcSample(int[] Collections, double PauseMs)
+{
+    public static GcSample Local() => new([GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)], GC.GetTotalPauseDuration().TotalMilliseconds);
+
+    public GcSample Minus(GcSample start) => new([.. Collections.Select((c, i) => c - start.Collections[i])], PauseMs - start.PauseMs);
+
+    /// <summary>"12/3/0 collections, 41 ms paused".</summary>
+    public override string ToString() => $"{string.Join('/', Collections)} collections, {PauseMs:F0} ms paused";
 }
