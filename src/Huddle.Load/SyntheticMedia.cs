@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using Huddle.Media.Rtp;
 using Huddle.Media.Udp;
 
 namespace Huddle.Load;
@@ -160,16 +161,16 @@ public sealed class SyntheticStream
     /// </summary>
     public int WriteRealFrame(Span<byte> scratch, ReadOnlySpan<byte> frame, int maxPayload, uint duration, PacketSink send)
     {
-        int room = Math.Min(maxPayload, MaxPacket - 12 - 32) - (IsVideo ? Vp8Rtp.DescriptorSize : 0);
+        int room = Math.Min(maxPayload, MaxPacket - 12 - 32) - (IsVideo ? Vp8Payload.MinimalDescriptorSize : 0);
         int packets = IsVideo ? Math.Max(1, (frame.Length + room - 1) / room) : 1;
         int per = (frame.Length + packets - 1) / packets;
         for (int i = 0; i < packets; i++)
         {
             ReadOnlySpan<byte> part = frame.Slice(i * per, Math.Min(per, frame.Length - i * per));
-            int header = IsVideo ? Vp8Rtp.DescriptorSize : 0;
+            int header = IsVideo ? Vp8Payload.MinimalDescriptorSize : 0;
             Span<byte> packet = scratch[..(12 + header + part.Length)];
             WriteHeader(packet, marker: IsVideo && i == packets - 1); // video: a frame's last packet; audio: no talk spurts
-            if (IsVideo) Vp8Rtp.WriteDescriptor(packet[12..], frameStart: i == 0);
+            if (IsVideo) Vp8Payload.WriteDescriptor(packet[12..], frameStart: i == 0);
             part.CopyTo(packet[(12 + header)..]);
             Keep(packet);
             send(scratch, packet.Length);

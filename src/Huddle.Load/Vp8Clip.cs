@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Huddle.Media.Rtp;
 
 namespace Huddle.Load;
 
@@ -67,7 +68,7 @@ public sealed class Vp8Clip
             offset += (int)size;
         }
         if (frames.Count == 0) throw new InvalidDataException("the clip has no frames");
-        if (!TryReadKeyFrameSize(frames[0], out int width, out int height)) throw new InvalidDataException("the first frame is not a VP8 key frame");
+        if (!Vp8Payload.TryReadKeyFrameSize(frames[0], out int width, out int height)) throw new InvalidDataException("the first frame is not a VP8 key frame");
 
         // Duration of the clip = span of timestamps plus one frame interval (time base units are scale/rate seconds).
         double seconds = frames.Count == 1 ? 1 : (timestamps[^1] - timestamps[0]) * (double)scale / rate * frames.Count / (frames.Count - 1);
@@ -78,7 +79,7 @@ public sealed class Vp8Clip
     /// <summary>Writes <paramref name="frames"/> as IVF with a 90 kHz time base (RTP's video clock); the first must be a key frame.</summary>
     public static void Write(Stream destination, IReadOnlyList<(uint RtpTimestamp, byte[] Frame)> frames)
     {
-        if (frames.Count == 0 || !TryReadKeyFrameSize(frames[0].Frame, out int width, out int height))
+        if (frames.Count == 0 || !Vp8Payload.TryReadKeyFrameSize(frames[0].Frame, out int width, out int height))
         {
             throw new ArgumentException("the first frame must be a VP8 key frame", nameof(frames));
         }
@@ -102,19 +103,6 @@ public sealed class Vp8Clip
             destination.Write(frameHeader);
             destination.Write(frame);
         }
-    }
-
-    /// <summary>
-    /// A key frame's picture size (RFC 6386 §9.1): frame tag with P=0, start code 9D 01 2A, then width
-    /// and height (14 bits each, the top two bits are scaling).
-    /// </summary>
-    public static bool TryReadKeyFrameSize(ReadOnlySpan<byte> frame, out int width, out int height)
-    {
-        width = height = 0;
-        if (frame.Length < 10 || (frame[0] & 0x01) != 0 || frame[3] != 0x9D || frame[4] != 0x01 || frame[5] != 0x2A) return false;
-        width = BinaryPrimitives.ReadUInt16LittleEndian(frame[6..]) & 0x3FFF;
-        height = BinaryPrimitives.ReadUInt16LittleEndian(frame[8..]) & 0x3FFF;
-        return width > 0 && height > 0;
     }
 
     /// <summary>The clip that ships with the bench (Chromium's fake camera at 160x120), next to the program or in the checkout.</summary>

@@ -1,3 +1,5 @@
+using Huddle.Media.Rtp;
+
 namespace Huddle.Sfu;
 
 /// <summary>
@@ -48,88 +50,15 @@ public static class KeyFrameDetector
         _ => false,
     };
 
-    // ---- VP8 (RFC 7741) ----
-    //
-    // §4.2 payload descriptor:
-    //        0 1 2 3 4 5 6 7
-    //       +-+-+-+-+-+-+-+-+
-    //       |X|R|N|S|R| PID | (REQUIRED)
-    //       +-+-+-+-+-+-+-+-+
-    //  X:   |I|L|T|K| RSV   | (OPTIONAL)
-    //       +-+-+-+-+-+-+-+-+
-    //  I:   |M| PictureID   | (OPTIONAL)
-    //       +-+-+-+-+-+-+-+-+
-    //       |   PictureID   | (second byte when M=1: a 15-bit PictureID)
-    //       +-+-+-+-+-+-+-+-+
-    //  L:   |   TL0PICIDX   | (OPTIONAL)
-    //       +-+-+-+-+-+-+-+-+
-    //  T/K: |TID|Y| KEYIDX  | (OPTIONAL: present when T or K is set)
-    //       +-+-+-+-+-+-+-+-+
-    //
-    // §4.3 payload header, at the start of the first partition (S=1, PID=0):
-    //        0 1 2 3 4 5 6 7
-    //       +-+-+-+-+-+-+-+-+
-    //       |Size0|H| VER |P|
-    //       +-+-+-+-+-+-+-+-+
-    //       |     Size1     |
-    //       +-+-+-+-+-+-+-+-+
-    //       |     Size2     |
-    //       +-+-+-+-+-+-+-+-+
-    // P is the inverse key frame flag. A key frame then has the start code 9d 01 2a and two 16-bit
-    // dimensions (RFC 6386 §9.1).
+    // ---- VP8 (RFC 7741; the descriptor and frame tag are read by Vp8Payload) ----
 
-    private const byte Vp8ExtendedBit = 0x80;
-    private const byte Vp8StartBit = 0x10;
-    private const byte Vp8PartitionMask = 0x07;
-    private const byte Vp8PictureIdBit = 0x80;
-    private const byte Vp8Tl0PicIdxBit = 0x40;
-    private const byte Vp8TidBit = 0x20;
-    private const byte Vp8KeyIdxBit = 0x10;
-    private const byte Vp8LongPictureIdBit = 0x80;
-    private const byte Vp8InterFrameBit = 0x01;
-    private const int Vp8PayloadHeaderSize = 3;
-    private const int Vp8KeyFrameHeaderSize = Vp8PayloadHeaderSize + 3 + 4; // start code, width, height
-
-    private static bool IsVp8KeyFrame(ReadOnlySpan<byte> payload)
-    {
-        if (!TryReadVp8Descriptor(payload, out int offset, out bool frameStart) || !frameStart) return false;
-        if (payload.Length - offset < Vp8KeyFrameHeaderSize) return false;
-        var header = payload.Slice(offset);
-        return (header[0] & Vp8InterFrameBit) == 0
-            && header[3] == 0x9D && header[4] == 0x01 && header[5] == 0x2A;
-    }
+    private static bool IsVp8KeyFrame(ReadOnlySpan<byte> payload) =>
+        Vp8Payload.TryReadDescriptor(payload, out int offset, out bool frameStart) && frameStart
+        && Vp8Payload.IsKeyFrame(payload[offset..]);
 
     private static bool IsVp8FrameStart(ReadOnlySpan<byte> payload) =>
-        TryReadVp8Descriptor(payload, out int offset, out bool frameStart) && frameStart
-        && payload.Length - offset >= Vp8PayloadHeaderSize;
-
-    /// <summary>Finds where the VP8 payload begins; <paramref name="frameStart"/> is S=1 with PID 0.</summary>
-    private static bool TryReadVp8Descriptor(ReadOnlySpan<byte> payload, out int offset, out bool frameStart)
-    {
-        offset = 0;
-        frameStart = false;
-        if (payload.IsEmpty) return false;
-        byte first = payload[0];
-        int i = 1;
-        if ((first & Vp8ExtendedBit) != 0)
-        {
-            if (payload.Length < 2) return false;
-            byte extensions = payload[1];
-            i = 2;
-            if ((extensions & Vp8PictureIdBit) != 0)
-            {
-                if (i >= payload.Length) return false;
-                i += (payload[i] & Vp8LongPictureIdBit) != 0 ? 2 : 1;
-            }
-            if ((extensions & Vp8Tl0PicIdxBit) != 0) i++;
-            if ((extensions & (Vp8TidBit | Vp8KeyIdxBit)) != 0) i++;
-        }
-        // The descriptor must leave at least one byte of VP8 data.
-        if (i >= payload.Length) return false;
-        offset = i;
-        frameStart = (first & Vp8StartBit) != 0 && (first & Vp8PartitionMask) == 0;
-        return true;
-    }
+        Vp8Payload.TryReadDescriptor(payload, out int offset, out bool frameStart) && frameStart
+        && payload.Length - offset >= Vp8Payload.FrameTagSize;
 
     // ---- VP9 (RFC 9628 §4.2) ----
     //

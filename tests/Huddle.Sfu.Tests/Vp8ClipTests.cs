@@ -27,7 +27,7 @@ public class Vp8ClipTests
         Assert.Equal(120, clip.Height);
         Assert.InRange(clip.FrameRate, 10, 30);
         Assert.True(clip.Frames.Count >= 2 * clip.FrameRate, $"{clip.Frames.Count} frames");
-        Assert.True(Vp8Clip.TryReadKeyFrameSize(clip.Frames[0], out _, out _));
+        Assert.True(Vp8Payload.TryReadKeyFrameSize(clip.Frames[0], out _, out _));
         // Later frames are inter frames (P=1 in the frame tag): the clip is one key frame and what follows it.
         Assert.Equal(1, clip.Frames[1][0] & 0x01);
     }
