@@ -161,13 +161,13 @@ public sealed class SyntheticStream
     /// </summary>
     public int WriteRealFrame(Span<byte> scratch, ReadOnlySpan<byte> frame, int maxPayload, uint duration, PacketSink send)
     {
-        int room = Math.Min(maxPayload, MaxPacket - 12 - 32) - (IsVideo ? Vp8Payload.MinimalDescriptorSize : 0);
+        int header = IsVideo ? Vp8Payload.MinimalDescriptorSize : 0;
+        int room = Math.Min(maxPayload, MaxPacket - 12 - 32) - header;
         int packets = IsVideo ? Math.Max(1, (frame.Length + room - 1) / room) : 1;
         int per = (frame.Length + packets - 1) / packets;
         for (int i = 0; i < packets; i++)
         {
             ReadOnlySpan<byte> part = frame.Slice(i * per, Math.Min(per, frame.Length - i * per));
-            int header = IsVideo ? Vp8Payload.MinimalDescriptorSize : 0;
             Span<byte> packet = scratch[..(12 + header + part.Length)];
             WriteHeader(packet, marker: IsVideo && i == packets - 1); // video: a frame's last packet; audio: no talk spurts
             if (IsVideo) Vp8Payload.WriteDescriptor(packet[12..], frameStart: i == 0);
@@ -179,15 +179,13 @@ public sealed class SyntheticStream
         return packets;
     }
 
-    private ushort WriteHeader(Span<byte> packet, bool marker)
+    private void WriteHeader(Span<byte> packet, bool marker)
     {
-        ushort seq = ++_seq;
         packet[0] = 0x80;
         packet[1] = (byte)(PayloadType | (marker ? 0x80 : 0));
-        BinaryPrimitives.WriteUInt16BigEndian(packet[2..], seq);
+        BinaryPrimitives.WriteUInt16BigEndian(packet[2..], ++_seq);
         BinaryPrimitives.WriteUInt32BigEndian(packet[4..], _timestamp);
         BinaryPrimitives.WriteUInt32BigEndian(packet[8..], Ssrc);
-        return seq;
     }
 
     // Video packets stay in the cache so a NACK can have them again.
