@@ -348,6 +348,9 @@ export class Call extends EventTarget {
     }
     // A frame decoded is presented a moment later, and the grid swaps on presentation.
     await new Promise((resolve) => setTimeout(resolve, 500));
+    // The others may not have our picture on the new transport yet; a mesh keeps sending it until
+    // each has (the 10 s limit still closes it).
+    if (current()) await old.handOver();
     if (current()) this.#retire();
   }
 

@@ -36,6 +36,8 @@ class Peer {
     this.restartTimer = undefined;
     /** Chat payloads waiting for the data channel to open. @type {string[]} */
     this.chatQueue = [];
+    /** The peer said it receives us through the server now (`moved`). */
+    this.moved = false;
   }
 }
 
@@ -55,6 +57,8 @@ export class MeshTransport extends EventTarget {
     /** @type {Map<string, Peer>} */
     this.peers = new Map();
     this.closed = false;
+    /** @type {(() => void) | null} wakes handOver() when a peer moves or goes */
+    this.movedWaiter = null;
   }
 
   /** @returns {Map<string, RTCPeerConnection>} */
@@ -84,6 +88,7 @@ export class MeshTransport extends EventTarget {
     clearTimeout(peer.restartTimer);
     peer.channel.close();
     peer.pc.close();
+    this.#wakeHandOver();
   }
 
   /** Handles `offer`, `answer` and `candidate` from the server. @param {Message} message */
@@ -164,9 +169,39 @@ export class MeshTransport extends EventTarget {
     return 0;
   }
 
+  /**
+   * The room moved to the server and this page receives everyone there. Each connection also carries
+   * what this page sends, so it tells every peer (`moved` on the data channel) and resolves once every
+   * peer has said the same or gone: closing sooner would freeze our picture at a peer still waiting for
+   * it through the server. The caller bounds the wait.
+   * @returns {Promise<void>}
+   */
+  async handOver() {
+    const payload = JSON.stringify({ type: 'moved' });
+    for (const peer of this.peers.values()) {
+      if (peer.channel.readyState !== 'open') continue;
+      try {
+        peer.channel.send(payload);
+      } catch {
+        // The channel closed meanwhile: that peer will not need us here.
+      }
+    }
+    const waiting = () => [...this.peers.values()].some((p) => !p.moved && p.channel.readyState === 'open');
+    while (!this.closed && waiting()) {
+      await new Promise((resolve) => { this.movedWaiter = () => resolve(undefined); });
+    }
+  }
+
   close() {
     this.closed = true;
     for (const id of [...this.peers.keys()]) this.removePeer(id);
+    this.#wakeHandOver();
+  }
+
+  #wakeHandOver() {
+    const wake = this.movedWaiter;
+    this.movedWaiter = null;
+    wake?.();
   }
 
   /** @param {string} id @param {boolean} initiator */
@@ -239,6 +274,11 @@ export class MeshTransport extends EventTarget {
       try {
         message = JSON.parse(event.data);
       } catch {
+        return;
+      }
+      if (message?.type === 'moved') {
+        peer.moved = true;
+        this.#wakeHandOver();
         return;
       }
       if (!message || message.type !== 'chat' || typeof message.text !== 'string') return;

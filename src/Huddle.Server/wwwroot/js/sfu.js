@@ -96,6 +96,9 @@ export class SfuTransport extends EventTarget {
     return 0;
   }
 
+  /** Nothing to hand over: the server keeps forwarding for a while after the room leaves it. @returns {Promise<void>} */
+  async handOver() {}
+
   close() {
     this.closed = true;
     this.publisher.close();

@@ -37,6 +37,7 @@ import { SfuTransport } from './sfu.js';
  *   sendChat(text: string, ts: number): number,
  *   audioLevel(id: string): number,
  *   statsSource(id: string): import('./stats.js').StatsSource | null,
+ *   handOver(): Promise<void>,
  *   close(): void,
  * }} Transport
  *
@@ -47,6 +48,8 @@ import { SfuTransport } from './sfu.js';
  * - `sendChat(text, ts)`: to everyone; returns how many participants it was sent or queued to.
  * - `audioLevel(id)`: how loud `id` is right now, 0..1 (0 when unknown).
  * - `statsSource(id)`: the connection carrying `id`'s media and, when it carries others too, `id`'s mids.
+ * - `handOver()`: the room moved on and this page receives everyone on the new transport; resolves
+ *   when this one may close without cutting what others still receive through it.
  */
 
 export const TRANSPORT_MODES = ['mesh', 'sfu'];
