@@ -102,14 +102,20 @@ internal static class JoinLatency
         var contexts = new List<IBrowserContext>();
         try
         {
-            // Bots are in the room and sending once JoinAsync returns (their publish transports connected).
-            if (bots is not null) await bots.JoinAsync(room, participants - 1);
-            for (int i = 0; bots is null && i < participants - 1; i++)
+            if (bots is not null)
             {
-                IPage early = await bench.OpenAsync(contexts, room, $"Early{i}");
-                await early.WaitForFunctionAsync("() => window.huddle?.call?.id", null, new() { Timeout = 30_000 });
-                // Everyone already present is fully connected before the newcomer arrives.
-                await early.WaitForFunctionAsync($"() => window.huddle.call.participants.size === {i}", null, new() { Timeout = 30_000 });
+                // Bots are in the room and sending once JoinAsync returns (their publish transports connected).
+                await bots.JoinAsync(room, participants - 1);
+            }
+            else
+            {
+                for (int i = 0; i < participants - 1; i++)
+                {
+                    IPage early = await bench.OpenAsync(contexts, room, $"Early{i}");
+                    await early.WaitForFunctionAsync("() => window.huddle?.call?.id", null, new() { Timeout = 30_000 });
+                    // Everyone already present is fully connected before the newcomer arrives.
+                    await early.WaitForFunctionAsync($"() => window.huddle.call.participants.size === {i}", null, new() { Timeout = 30_000 });
+                }
             }
             IPage newcomer = await bench.OpenAsync(contexts, room, "Newcomer");
             await newcomer.WaitForFunctionAsync(

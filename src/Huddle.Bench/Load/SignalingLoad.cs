@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Huddle.Load;
@@ -210,7 +209,8 @@ internal static class SignalingLoad
 
         /// <summary>
         /// Chat and media-state deliveries, read in place (no allocation but the sender's id): the two
-        /// messages that arrive ten thousand times a second. Anything else goes to <see cref="OnMessageAsync"/>.
+        /// messages that arrive ten thousand times a second, counted here only. Anything else goes to
+        /// <see cref="OnMessageAsync"/>.
         /// </summary>
         private bool OnFanOut(ReadOnlySpan<byte> json)
         {
@@ -270,17 +270,6 @@ internal static class SignalingLoad
             {
                 case "joined":
                     _joined.TrySetResult((string)message["id"]!);
-                    break;
-                case "chat" when ((string?)message["text"])?.StartsWith("t=", StringComparison.Ordinal) == true:
-                    if (long.TryParse(((string)message["text"]!)[2..], CultureInfo.InvariantCulture, out long sentAt))
-                    {
-                        _fanOut.RecordSince(sentAt);
-                        Interlocked.Increment(ref _delivered);
-                    }
-                    break;
-                case "media" when (string?)message["id"] is { } from && _stateSentAt.TryGetValue(from, out long stateAt):
-                    _fanOut.RecordSince(stateAt);
-                    Interlocked.Increment(ref _delivered);
                     break;
                 case "error":
                     _joined.TrySetException(new InvalidOperationException(message.ToJsonString()));
