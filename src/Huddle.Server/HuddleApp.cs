@@ -59,6 +59,7 @@ public static class HuddleApp
                 "Huddle:Media:SrtpProfiles must list AEAD_AES_128_GCM and/or AES_CM_128_HMAC_SHA1_80.")
             .ValidateOnStart();
         services.AddSingleton<RoomRegistry>();
+        services.AddSingleton<SignalingStats>();
         services.AddSingleton<MediaHost>();
         services.AddHostedService(sp => sp.GetRequiredService<MediaHost>());
         services.AddSingleton<EchoService>();

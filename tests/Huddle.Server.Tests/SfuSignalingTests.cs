@@ -105,6 +105,31 @@ public sealed class SfuSignalingTests
         Assert.Equal(["two", "three"], texts);
     }
 
+    [Fact]
+    public async Task The_stats_count_signaling_messages_and_time_each_one_sent()
+    {
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");
+        await server.InitializeAsync();
+        using var http = new HttpClient { BaseAddress = server.BaseUri };
+        string room = RoomNames.Unique("stats");
+        await using TestClient alice = await server.JoinAsync(room, "Alice");
+        await using TestClient bob = await server.JoinAsync(room, "Bob");
+        await alice.ExpectAsync("participant-joined");
+        JsonNode before = JsonNode.Parse(await http.GetStringAsync("/api/media/stats"))!["signaling"]!;
+
+        foreach (string text in new[] { "one", "two", "three", "four" }) await alice.SendAsync(new { type = "chat", text });
+        for (int i = 0; i < 4; i++) await bob.ExpectAsync("chat");
+        JsonNode after = JsonNode.Parse(await http.GetStringAsync("/api/media/stats"))!["signaling"]!;
+
+        long Delta(string name) => (long)after[name]! - (long)before[name]!;
+        Assert.Equal(4, Delta("messagesIn"));
+        Assert.Equal(4, Delta("messagesOut")); // to Bob; the sender gets no echo
+        JsonNode latency = after["sendLatencyUs"]!;
+        Assert.Equal((long)after["messagesOut"]!, (long)latency["count"]!); // every message sent was timed
+        Assert.Equal((long)latency["count"]!, latency["buckets"]!.AsArray().Sum(b => (long)b!["count"]!));
+        Assert.True((long)latency["p50"]! <= (long)latency["p99"]!);
+    }
+
     private static async Task<(SfuBot Publisher, SfuBot Subscriber)> PairAsync(HuddleServer server, DtlsContext dtls)
     {
         string room = RoomNames.Unique("pair");

@@ -95,12 +95,23 @@ internal sealed class HuddleTarget : ILoadTarget
     {
         JsonNode stats = JsonNode.Parse(await _http.GetStringAsync("/api/media/stats"))!;
         JsonObject drops = stats["drops"]!.AsObject();
+        return new ServerFigures((long)stats["datagramsIn"]!, (long)stats["datagramsOut"]!, drops.ToDictionary(d => d.Key, d => (long)d.Value!),
+            Buckets(stats["forwardingLatencyUs"]!));
+    }
+
+    /// <summary>The server's histogram of signaling messages from queued to written (<c>signaling.sendLatencyUs</c>).</summary>
+    public async Task<long[]> ReadSignalingSendLatencyAsync() =>
+        Buckets(JsonNode.Parse(await _http.GetStringAsync("/api/media/stats"))!["signaling"]!["sendLatencyUs"]!);
+
+    /// <summary>A latency summary of <c>/api/media/stats</c> back into <see cref="LatencyHistogram"/> counts.</summary>
+    private static long[] Buckets(JsonNode summary)
+    {
         long[] buckets = new long[LatencyHistogram.BucketCount];
-        foreach (JsonNode? bucket in stats["forwardingLatencyUs"]!["buckets"]!.AsArray())
+        foreach (JsonNode? bucket in summary["buckets"]!.AsArray())
         {
             buckets[LatencyHistogram.BucketOf((long)bucket!["from"]!)] = (long)bucket["count"]!;
         }
-        return new ServerFigures((long)stats["datagramsIn"]!, (long)stats["datagramsOut"]!, drops.ToDictionary(d => d.Key, d => (long)d.Value!), buckets);
+        return buckets;
     }
 
     /// <summary>The server process's garbage collector figures (<c>gc</c> of <c>/api/media/stats</c>).</summary>

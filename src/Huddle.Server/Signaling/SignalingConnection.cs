@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using Huddle.Server.Configuration;
@@ -23,23 +24,28 @@ internal sealed class SignalingConnection : IMessageSink
     private readonly WebSocket _socket;
     private readonly HuddleOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<byte[]> _outbox = Channel.CreateBounded<byte[]>(
+    private readonly SignalingStats _stats;
+    private readonly Channel<Outgoing> _outbox = Channel.CreateBounded<Outgoing>(
         new BoundedChannelOptions(SendQueueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _abort = new();
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "bye";
     private volatile bool _closing;
 
-    public SignalingConnection(WebSocket socket, HuddleOptions options, ILogger logger)
+    public SignalingConnection(WebSocket socket, HuddleOptions options, SignalingStats stats, ILogger logger)
     {
         _socket = socket;
         _options = options;
+        _stats = stats;
         _logger = logger;
     }
 
+    /// <summary>A message waiting for the socket, with the moment it was queued (<see cref="Stopwatch"/> ticks).</summary>
+    private readonly record struct Outgoing(byte[] Utf8Json, long QueuedAt);
+
     public bool TrySend(byte[] utf8Json)
     {
-        if (_outbox.Writer.TryWrite(utf8Json)) return true;
+        if (_outbox.Writer.TryWrite(new Outgoing(utf8Json, Stopwatch.GetTimestamp()))) return true;
         if (!_abort.IsCancellationRequested)
         {
             _logger.LogWarning("Closing a signaling socket whose send queue overflowed");
@@ -204,6 +210,7 @@ internal sealed class SignalingConnection : IMessageSink
                     session.SendError(ErrorCodes.BadRequest, "Binary messages are not part of the protocol.");
                     continue;
                 }
+                _stats.CountIn();
                 session.Handle(buffer.AsSpan(0, length));
             }
         }
@@ -219,12 +226,13 @@ internal sealed class SignalingConnection : IMessageSink
         // queue runs dry, i.e. for nearly every message, and 10,000 sockets each holding a young waiter
         // made every gen0 collection scan cards all over the old heap (45–60 ms pauses, the fan-out
         // tail; docs/benchmarks.md). Cancelling completes the queue instead, which ends the wait.
-        using CancellationTokenRegistration stop = cancel.Register(static outbox => ((Channel<byte[]>)outbox!).Writer.TryComplete(), _outbox);
+        using CancellationTokenRegistration stop = cancel.Register(static outbox => ((Channel<Outgoing>)outbox!).Writer.TryComplete(), _outbox);
         try
         {
-            await foreach (byte[] message in _outbox.Reader.ReadAllAsync(CancellationToken.None))
+            await foreach (Outgoing message in _outbox.Reader.ReadAllAsync(CancellationToken.None))
             {
-                await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancel);
+                await _socket.SendAsync(message.Utf8Json, WebSocketMessageType.Text, endOfMessage: true, cancel);
+                _stats.Sent(message.QueuedAt);
             }
             cancel.ThrowIfCancellationRequested();
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)

@@ -15,7 +15,7 @@ internal static class SignalingEndpoint
         return endpoints;
     }
 
-    private static async Task AcceptAsync(HttpContext context, RoomRegistry rooms, IOptions<HuddleOptions> options,
+    private static async Task AcceptAsync(HttpContext context, RoomRegistry rooms, SignalingStats stats, IOptions<HuddleOptions> options,
         ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -44,7 +44,7 @@ internal static class SignalingEndpoint
                 KeepAliveInterval = settings.PingInterval,
                 KeepAliveTimeout = settings.PingTimeout,
             });
-            var connection = new SignalingConnection(socket, settings, loggers.CreateLogger<SignalingConnection>());
+            var connection = new SignalingConnection(socket, settings, stats, loggers.CreateLogger<SignalingConnection>());
             var session = new SignalingSession(connection, rooms, settings);
             await connection.RunAsync(session, lifetime.ApplicationStopping);
         }
