@@ -81,6 +81,26 @@ public sealed class EchoApiTests
     }
 
     [Fact]
+    public async Task Behind_nat_the_answer_offers_the_announced_addresses_on_the_media_port()
+    {
+        // Documentation addresses (RFC 5737): announced only, never contacted.
+        await using var server = HuddleServer.With("--Huddle:Media:AnnouncedAddresses:0=203.0.113.7", "--Huddle:Media:AnnouncedAddresses:1=198.51.100.7");
+        await server.InitializeAsync();
+        using HttpClient http = Http(server);
+
+        var (status, body) = await PostAsync(http, "/api/echo", JsonContent.Create(new { sdp = Offer() }));
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        string[] candidates = [.. body["sdp"]!.GetValue<string>().Split("\r\n").Where(l => l.StartsWith("a=candidate:", StringComparison.Ordinal))];
+        // RFC 8839: foundation component transport priority address port "typ" type.
+        string[][] fields = [.. candidates.Select(c => c.Split(' '))];
+        Assert.Equal(["198.51.100.7", "203.0.113.7"], fields.Select(f => f[4]).Distinct().Order(StringComparer.Ordinal).ToArray());
+        Assert.Single(fields.Select(f => f[5]).Distinct()); // one UDP port for all media
+        Assert.All(fields, f => Assert.Equal("host", f[7]));
+        Assert.DoesNotContain(candidates, c => c.Contains(" 127.0.0.1 "));
+    }
+
+    [Fact]
     public async Task An_offer_gets_an_ice_lite_passive_answer_with_the_codecs_we_forward()
     {
         await using var server = HuddleServer.With();
