@@ -6,8 +6,8 @@ using Huddle.Media.Udp;
 namespace Huddle.Bench.Load;
 
 /// <summary>Every counter of a run at one moment: bots' totals, their latency histogram, CPU times, the server's own figures.</summary>
-internal sealed record Snapshot(long At, long Sent, long Received, long Lost, long Foreign, long[] Latency, double ServerCpu, double BotCpu, ServerFigures? Server,
-    Feedback Feedback)
+internal sealed record Snapshot(long At, long Sent, long Received, long ReceivedBytes, long Lost, long Foreign, long[] Latency, double ServerCpu, double BotCpu,
+    ServerFigures? Server, Feedback Feedback)
 {
     public static async Task<Snapshot> TakeAsync(ILoadTarget target, IReadOnlyList<LoadCommand.Participant> all, LatencyHistogram latency)
     {
@@ -20,7 +20,8 @@ internal sealed record Snapshot(long At, long Sent, long Received, long Lost, lo
         {
         }
         return new Snapshot(Stopwatch.GetTimestamp(),
-            all.Sum(b => b.Bot.PacketsSent), all.Sum(b => b.Bot.Received.Packets), all.Sum(b => b.Bot.Received.Lost), all.Sum(b => b.Bot.Received.Foreign),
+            all.Sum(b => b.Bot.PacketsSent), all.Sum(b => b.Bot.Received.Packets), all.Sum(b => b.Bot.Received.Bytes), all.Sum(b => b.Bot.Received.Lost),
+            all.Sum(b => b.Bot.Received.Foreign),
             latency.Snapshot(), target.Pid is { } pid ? ProcStats.Seconds(pid) : double.NaN, ProcStats.Self(), server,
             new Feedback(all.Sum(b => b.Bot.KeyFramesSent), all.Sum(b => b.Bot.PlisReceived), all.Sum(b => b.Bot.NacksReceived), all.Sum(b => b.Bot.Retransmitted)));
     }
@@ -37,7 +38,7 @@ internal sealed record Feedback(long KeyFrames, long Plis, long Nacks, long Retr
 }
 
 /// <summary>One second of a run.</summary>
-internal sealed record Sample(double T, double SentPerSecond, double ReceivedPerSecond, double LossPercent, long P50Us, long P99Us,
+internal sealed record Sample(double T, double SentPerSecond, double ReceivedPerSecond, double ReceivedBitsPerSecond, double LossPercent, long P50Us, long P99Us,
     double ServerCores, double BotCores, long? ServerP50Us, long? ServerP99Us)
 {
     public static Sample Between(Snapshot from, Snapshot to, Snapshot start)
@@ -47,7 +48,7 @@ internal sealed record Sample(double T, double SentPerSecond, double ReceivedPer
         long lost = Math.Max(0, to.Lost - from.Lost);
         long[] latency = Snapshot.Minus(to.Latency, from.Latency);
         long[]? server = to.Server is { } s && from.Server is { } f ? s.Minus(f).LatencyBuckets : null;
-        return new Sample(Math.Round(to.SecondsSince(start), 2), (to.Sent - from.Sent) / seconds, received / seconds,
+        return new Sample(Math.Round(to.SecondsSince(start), 2), (to.Sent - from.Sent) / seconds, received / seconds, 8 * (to.ReceivedBytes - from.ReceivedBytes) / seconds,
             received + lost == 0 ? 0 : 100.0 * lost / (received + lost),
             LatencyHistogram.Quantile(latency, 0.5), LatencyHistogram.Quantile(latency, 0.99),
             (to.ServerCpu - from.ServerCpu) / seconds, (to.BotCpu - from.BotCpu) / seconds,
@@ -55,8 +56,11 @@ internal sealed record Sample(double T, double SentPerSecond, double ReceivedPer
     }
 
     public string ProgressLine() =>
-        $"{T,6:F1} s  sent {SentPerSecond,9:N0}/s  received {ReceivedPerSecond,9:N0}/s  loss {LossPercent,6:F3} %  " +
+        $"{T,6:F1} s  sent {SentPerSecond,9:N0}/s  received {ReceivedPerSecond,9:N0}/s {Mbits(ReceivedBitsPerSecond)}  loss {LossPercent,6:F3} %  " +
         $"latency p50 {Us(P50Us)} p99 {Us(P99Us)}  server CPU {ServerCores * 100,4:F0} %  bots CPU {BotCores * 100,4:F0} %";
+
+    /// <summary>"123.4 Mbit/s" (RTP packets as the receivers decrypted them: headers and payload, no SRTP tag, UDP or IP).</summary>
+    internal static string Mbits(double bitsPerSecond) => $"{bitsPerSecond / 1e6,7:F1} Mbit/s";
 
     internal static string Us(long us) => us >= 10_000 ? $"{us / 1000.0,5:F0} ms" : us >= 1000 ? $"{us / 1000.0,5:F1} ms" : $"{us,5} µs";
 
@@ -72,6 +76,9 @@ internal sealed class LoadResult
     public required string Target { get; init; }
 
     public int Bots { get; init; }
+
+    /// <summary>Bots that receive someone (everyone in a meeting; the audience in a broadcast).</summary>
+    public int Receivers { get; set; }
 
     public double JoinSeconds { get; init; }
 
@@ -91,6 +98,8 @@ internal sealed class LoadResult
 
     public long Received { get; private set; }
 
+    public long ReceivedBytes { get; private set; }
+
     public long Lost { get; private set; }
 
     public long Foreign { get; private set; }
@@ -109,6 +118,9 @@ internal sealed class LoadResult
 
     public double ReceivedPerSecond => Received / Seconds;
 
+    /// <summary>RTP bits per second that reached receivers, all of them together.</summary>
+    public double ReceivedBitsPerSecond => 8 * ReceivedBytes / Seconds;
+
     /// <summary>Server CPU-seconds per million packets delivered to receivers.</summary>
     public double CpuSecondsPerMillion => ServerCpuSeconds / (Received / 1e6);
 
@@ -119,6 +131,7 @@ internal sealed class LoadResult
         Seconds = stopped.SecondsSince(start);
         Sent = stopped.Sent - start.Sent;
         Received = end.Received - start.Received;
+        ReceivedBytes = end.ReceivedBytes - start.ReceivedBytes;
         Lost = Math.Max(0, end.Lost - start.Lost);
         Foreign = end.Foreign - start.Foreign;
         Latency = Snapshot.Minus(end.Latency, start.Latency);
@@ -134,6 +147,7 @@ internal sealed class LoadResult
         o.WriteLine($"== {Options.Scenario} against {Target}: {Bots} bots, {Options.Rooms} room(s), {Seconds:F1} s measured");
         o.WriteLine($"joins: {JoinMs.Count} in {JoinSeconds:F2} s ({JoinMs.Count / JoinSeconds:F0}/s), join time median {BrowserBench.Median(JoinMs):F1} ms, max {JoinMs.DefaultIfEmpty().Max():F1} ms");
         o.WriteLine($"sent {Sent / Seconds:N0} packets/s; received {ReceivedPerSecond:N0} packets/s (the forwarded rate); lost {Lost:N0} of {Received + Lost:N0} ({LossPercent:F3} %)");
+        o.WriteLine($"received bitrate: {Sample.Mbits(ReceivedBitsPerSecond).Trim()} in all, {ReceivedBitsPerSecond / Math.Max(1, Receivers) / 1e3:N0} kbit/s per receiver ({Receivers} receivers; RTP headers and payload)");
         o.WriteLine($"end-to-end latency (bot send → bot receive): p50 {Sample.Quantile(Latency, 0.5)}, p99 {Sample.Quantile(Latency, 0.99)}, p99.9 {Sample.Quantile(Latency, 0.999)}");
         if (!double.IsNaN(ServerCpuSeconds))
         {
@@ -149,13 +163,13 @@ internal sealed class LoadResult
     }
 
     /// <summary>Why <c>--check</c> fails: no media, loss, foreign packets, problems while starting.</summary>
-    public List<string> CheckFailures(int receivers)
+    public List<string> CheckFailures()
     {
         var failures = new List<string>(Problems);
         if (Received == 0) failures.Add("no media reached any receiver");
         if (Lost > 0) failures.Add($"{Lost} packets lost on loopback");
         if (Foreign > 0) failures.Add($"{Foreign} packets without a bot's tag");
-        if (receivers == 0) failures.Add("the scenario has no receivers");
+        if (Receivers == 0) failures.Add("the scenario has no receivers");
         return failures;
     }
 
@@ -215,6 +229,8 @@ internal sealed class LoadResult
             lost = Lost,
             lossPercent = LossPercent,
             receivedPerSecond = ReceivedPerSecond,
+            receivedBitsPerSecond = ReceivedBitsPerSecond,
+            receivers = Receivers,
             latencyUs = new { p50 = LatencyHistogram.Quantile(Latency, 0.5), p99 = LatencyHistogram.Quantile(Latency, 0.99), p999 = LatencyHistogram.Quantile(Latency, 0.999) },
             serverCpuSeconds = double.IsNaN(ServerCpuSeconds) ? (double?)null : ServerCpuSeconds,
             serverCpuSecondsPerMillionPackets = double.IsNaN(ServerCpuSeconds) ? (double?)null : CpuSecondsPerMillion,
