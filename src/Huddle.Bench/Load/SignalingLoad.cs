@@ -61,7 +61,7 @@ internal static class SignalingLoad
         foreach (string f in failures.Distinct().Take(5)) Console.WriteLine($"problem: join failed: {f}");
 
         // Fan-out: every bot alternates chat and a media-state change at the chat rate, phases spread out.
-        double cpuStart = ProcStats.Seconds(target.Pid!.Value);
+        double cpuStart = ProcStats.Seconds(target.Pid!.Value), botsCpuStart = ProcStats.Self();
         long[] latencyStart = fanOut.Snapshot();
         long[] serverSendStart = await target.ReadSignalingSendLatencyAsync();
         long deliveredStart = joined.Sum(b => b.Delivered);
@@ -105,7 +105,7 @@ internal static class SignalingLoad
         await Task.WhenAll(senders);
         await Task.Delay(1000);
         double seconds = progress.Elapsed.TotalSeconds;
-        double cpu = ProcStats.Seconds(target.Pid!.Value) - cpuStart;
+        double cpu = ProcStats.Seconds(target.Pid!.Value) - cpuStart, botsCpu = ProcStats.Self() - botsCpuStart;
         long[] latency = Snapshot.Minus(fanOut.Snapshot(), latencyStart);
         // The server's part: each message it sent, from queued for the socket to written (pongs included).
         long[] serverSend = Snapshot.Minus(await target.ReadSignalingSendLatencyAsync(), serverSendStart);
@@ -119,7 +119,7 @@ internal static class SignalingLoad
         Console.WriteLine($"joins: {joined.Length / joinSeconds:N0}/s, p50 {Percentile(joinMs, 0.5):F1} ms, p99 {Percentile(joinMs, 0.99):F1} ms, server {1000 * joinCpu / Math.Max(1, joined.Length):F2} CPU-ms per join");
         Console.WriteLine($"fan-out (chat and media state, sender → every other member): {Interlocked.Read(ref sent):N0} sent, {delivered:N0} of {expected:N0} deliveries; p50 {Sample.Quantile(latency, 0.5)}, p90 {Sample.Quantile(latency, 0.9)}, p99 {Sample.Quantile(latency, 0.99)}, p99.9 {Sample.Quantile(latency, 0.999)}");
         Console.WriteLine($"server's send path (every message, queued → written to its socket): {serverSend.Sum():N0} messages; p50 {Sample.Quantile(serverSend, 0.5)}, p90 {Sample.Quantile(serverSend, 0.9)}, p99 {Sample.Quantile(serverSend, 0.99)}, p99.9 {Sample.Quantile(serverSend, 0.999)}");
-        Console.WriteLine($"server: {cpu:F2} CPU-s over {seconds:F1} s of fan-out; resident memory {rssKb / 1024.0:F0} MiB ({rssKb / Math.Max(1, open):N0} KiB per connection)");
+        Console.WriteLine($"server: {cpu:F2} CPU-s over {seconds:F1} s of fan-out; resident memory {rssKb / 1024.0:F0} MiB ({rssKb / Math.Max(1, open):N0} KiB per connection); bots {botsCpu:F2} CPU-s ({100 * botsCpu / seconds:F0} % of one core)");
         GcSample serverGcRun = serverGc.Minus(serverGcStart), botsGcRun = botsGc.Minus(botsGcStart);
         Console.WriteLine($"GC during fan-out: server {serverGcRun}, at most {serverWorstSecond:F0} ms in one second; bots {botsGcRun}, at most {botsWorstSecond:F0} ms in one second");
         if (options.JsonPath is { } path)
@@ -139,6 +139,7 @@ internal static class SignalingLoad
                 fanOut = new { sent = Interlocked.Read(ref sent), delivered, expected, p50Us = LatencyHistogram.Quantile(latency, 0.5), p99Us = LatencyHistogram.Quantile(latency, 0.99) },
                 serverSend = new { messages = serverSend.Sum(), p50Us = LatencyHistogram.Quantile(serverSend, 0.5), p99Us = LatencyHistogram.Quantile(serverSend, 0.99) },
                 serverCpuSeconds = cpu,
+                botsCpuSeconds = botsCpu,
                 serverRssKb = rssKb,
                 gc = new
                 {
