@@ -21,12 +21,40 @@ internal static class SwitchFreeze
     private const string WatchFrames = """
         () => {
           window.__frames = window.__frames || {};
+          window.__missed = window.__missed || [];
+          // The grid drops a tile's old element when it swaps in the new one, from the main thread
+          // (srcObject = null, then remove). If that thread was busy, the old element's last frames were
+          // presented (video is composited off the main thread) but never reported to a callback: count
+          // them from the element's playback quality as its stream is taken away. When they were shown
+          // is not known, so they are placed as early as they can have been, at the usual interval
+          // after the last reported frame: what remains up to the new picture counts as frozen.
+          const shown = (video) => { const q = video.getVideoPlaybackQuality(); return q.totalVideoFrames - q.droppedVideoFrames; };
+          if (!window.__dropWatched) {
+            window.__dropWatched = true;
+            const srcObject = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'srcObject');
+            Object.defineProperty(HTMLMediaElement.prototype, 'srcObject', {
+              configurable: true,
+              get() { return srcObject.get.call(this); },
+              set(value) {
+                if (value === null && this.__watched && this.__quality !== undefined && !this.classList.contains('incoming')) {
+                  const missed = shown(this) - this.__quality;
+                  const times = window.__frames[this.__id];
+                  const now = performance.now(), last = this.__lastAt;
+                  const recent = times.slice(-31);
+                  const usual = recent.length > 1 ? (recent[recent.length - 1] - recent[0]) / (recent.length - 1) : 0;
+                  window.__missed.push(`${this.__id.slice(0, 4)} ${missed} frames over ${(now - last).toFixed(0)} ms`);
+                  for (let i = 1; i <= missed; i++) times.push(Math.min(now, last + i * usual));
+                }
+                srcObject.set.call(this, value);
+              },
+            });
+          }
           const present = new Set([...document.querySelectorAll('.tile[data-participant-id]')].map((t) => t.dataset.participantId));
           const watch = () => {
             for (const video of document.querySelectorAll('.tile[data-participant-id] video')) {
               if (video.__watched || !present.has(video.closest('.tile').dataset.participantId)) continue;
               video.__watched = true;
-              const id = video.closest('.tile').dataset.participantId;
+              const id = video.__id = video.closest('.tile').dataset.participantId;
               const times = window.__frames[id] = window.__frames[id] || [];
               let presented = -1;
               const onFrame = (now, meta) => {
@@ -38,6 +66,8 @@ internal static class SwitchFreeze
                 if (!video.classList.contains('incoming')) {
                   const last = times.length ? times[times.length - 1] : now;
                   for (let i = frames - 1; i >= 0; i--) times.push(now - ((now - last) * i) / frames);
+                  video.__quality = shown(video);
+                  video.__lastAt = now;
                 }
                 video.requestVideoFrameCallback(onFrame);
               };
@@ -139,6 +169,8 @@ internal static class SwitchFreeze
                 up.AddRange(gaps.Select(g => g[0]));
                 if (Environment.GetEnvironmentVariable("HUDDLE_BENCH_DEBUG") is not null)
                 {
+                    Console.WriteLine("  frames presented between the old element's last callback and its stream's removal: "
+                        + await page.EvaluateAsync<string>("() => window.__missed.join('; ')"));
                     Console.WriteLine("  gaps (start+length, ms after mode): " + string.Join(' ', gaps.Select(g => $"{g[2]:F0}+{g[0]:F0}"))
                         + " for " + await page.EvaluateAsync<string>("() => Object.keys(window.__frames).join(' ')"));
                     Console.WriteLine(await page.EvaluateAsync<string>("""
