@@ -155,7 +155,7 @@ internal sealed class LoadResult
         }
         if (Server is { } server)
         {
-            o.WriteLine($"server counters: {server.DatagramsIn / Seconds:N0} datagrams/s in, {server.DatagramsOut / Seconds:N0} out, dropped: {server.DescribeDrops()}; forwarding (arrival → send returned) p50 {Sample.Quantile(server.LatencyBuckets, 0.5)}, p99 {Sample.Quantile(server.LatencyBuckets, 0.99)}");
+            o.WriteLine($"server counters: {server.DatagramsIn / Seconds:N0} datagrams/s in, {server.DatagramsOut / Seconds:N0} out ({server.SegmentedSends / Seconds:N0} segmented sends/s), dropped: {server.DescribeDrops()}; forwarding (arrival → send returned) p50 {Sample.Quantile(server.LatencyBuckets, 0.5)}, p99 {Sample.Quantile(server.LatencyBuckets, 0.99)}");
         }
         if (Feedback is { } fb) o.WriteLine($"publishers: {fb.Plis} PLI/FIR received, {fb.KeyFrames} key frames sent, {fb.Nacks} NACKs received, {fb.Retransmitted} packets retransmitted");
         o.WriteLine($"bots CPU: {BotCpuSeconds:F2} s ({100 * BotCpuSeconds / Seconds:F0} % of one core)");
@@ -239,6 +239,7 @@ internal sealed class LoadResult
             {
                 datagramsIn = s.DatagramsIn,
                 datagramsOut = s.DatagramsOut,
+                segmentedSends = s.SegmentedSends,
                 drops = s.DropsByReason,
                 forwardingUs = new { p50 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.5), p99 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.99), p999 = LatencyHistogram.Quantile(s.LatencyBuckets, 0.999) },
             } : null,

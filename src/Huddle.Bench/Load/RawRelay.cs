@@ -28,7 +28,8 @@ internal static class RawRelay
         socket.SendBufferSize = 8 * 1024 * 1024;
         socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
         Console.WriteLine($"relay listening on {socket.LocalEndPoint}, {(batch ? "fan-out with sendmmsg" : "one sendto per copy")}");
-        using SendBatch? sends = batch ? new SendBatch(socket) : null;
+        // One datagram's copies per flush go to different addresses: nothing to segment.
+        using SendBatch? sends = batch ? new SendBatch(socket, segment: false) : null;
         var rooms = new Dictionary<string, List<SocketAddress>>(StringComparer.Ordinal);
         var members = new Dictionary<SocketAddress, List<SocketAddress>>();
         byte[] buffer = new byte[2048];

@@ -20,11 +20,11 @@ internal interface ILoadTarget : IAsyncDisposable
 }
 
 /// <summary>The server's counters at one moment; subtract two for an interval.</summary>
-internal sealed record ServerFigures(long DatagramsIn, long DatagramsOut, Dictionary<string, long> DropsByReason, long[] LatencyBuckets)
+internal sealed record ServerFigures(long DatagramsIn, long DatagramsOut, long SegmentedSends, Dictionary<string, long> DropsByReason, long[] LatencyBuckets)
 {
     public long Drops => DropsByReason.Values.Sum();
 
-    public ServerFigures Minus(ServerFigures start) => new(DatagramsIn - start.DatagramsIn, DatagramsOut - start.DatagramsOut,
+    public ServerFigures Minus(ServerFigures start) => new(DatagramsIn - start.DatagramsIn, DatagramsOut - start.DatagramsOut, SegmentedSends - start.SegmentedSends,
         DropsByReason.ToDictionary(d => d.Key, d => d.Value - start.DropsByReason.GetValueOrDefault(d.Key)),
         [.. LatencyBuckets.Select((c, i) => c - (i < start.LatencyBuckets.Length ? start.LatencyBuckets[i] : 0))]);
 
@@ -95,7 +95,7 @@ internal sealed class HuddleTarget : ILoadTarget
     {
         JsonNode stats = JsonNode.Parse(await _http.GetStringAsync("/api/media/stats"))!;
         JsonObject drops = stats["drops"]!.AsObject();
-        return new ServerFigures((long)stats["datagramsIn"]!, (long)stats["datagramsOut"]!, drops.ToDictionary(d => d.Key, d => (long)d.Value!),
+        return new ServerFigures((long)stats["datagramsIn"]!, (long)stats["datagramsOut"]!, (long?)stats["segmentedSends"] ?? 0, drops.ToDictionary(d => d.Key, d => (long)d.Value!),
             Buckets(stats["forwardingLatencyUs"]!));
     }
 

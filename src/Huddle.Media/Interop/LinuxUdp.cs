@@ -95,6 +95,27 @@ internal static unsafe partial class LinuxUdp
     }
     public const int EConnRefused = 111;
 
+    // UDP generic segmentation offload (Linux 4.18+, man 7 udp): one send of several equal-sized
+    // datagrams (the last may be shorter) to one address, split by the kernel or the NIC.
+    public const int SolUdp = 17;
+    public const int UdpSegment = 103;
+    public const int UdpMaxSegments = 64;
+
+    /// <summary>A struct cmsghdr carrying UDP_SEGMENT's 16-bit segment size, padded to CMSG_SPACE(2).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SegmentControl
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+        public ushort SegmentSize;
+        private ushort _pad0;
+        private uint _pad1;
+
+        /// <summary>CMSG_LEN(2): the header and the value, without the trailing padding.</summary>
+        public static nuint DataLength => (nuint)(sizeof(nuint) + 2 * sizeof(int) + sizeof(ushort));
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {

@@ -59,11 +59,15 @@ public sealed class UdpMediaSocket : IDisposable
     private int _inTick;
 
     /// <param name="batchSends">Forwarded copies go out with sendmmsg (Linux); off, one sendto each.</param>
+    /// <param name="segmentSends">
+    /// Batched copies to one address leave as one segmented message where they can (UDP GSO, see
+    /// <see cref="SendBatch"/>); off, one message per datagram.
+    /// </param>
     /// <param name="batchReceives">
     /// Datagrams come in with recvmmsg, several per wake-up, stamped by the kernel on arrival (Linux); off,
     /// one recvfrom each, timed when it returns.
     /// </param>
-    public UdpMediaSocket(IPEndPoint bind, bool batchSends = true, bool batchReceives = true)
+    public UdpMediaSocket(IPEndPoint bind, bool batchSends = true, bool batchReceives = true, bool segmentSends = true)
     {
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         if (bind.AddressFamily == AddressFamily.InterNetworkV6) _socket.DualMode = true;
@@ -74,7 +78,7 @@ public sealed class UdpMediaSocket : IDisposable
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"huddle-udp-{LocalEndPoint.Port}" };
         _timer = new Timer(_ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
-        if (SendBatch.IsSupported && batchSends) _batch = new SendBatch(_socket);
+        if (SendBatch.IsSupported && batchSends) _batch = new SendBatch(_socket, segmentSends);
         if (ReceiveBatch.IsSupported && batchReceives) _receiveBatch = new ReceiveBatch(_socket);
     }
 
@@ -257,12 +261,13 @@ public sealed class UdpMediaSocket : IDisposable
 
     private void FlushBatch()
     {
-        (int sent, long bytes, int failed) = _batch!.Flush();
+        FlushResult flushed = _batch!.Flush();
         for (int i = 0; i < _roundForwardCount; i++) ForwardingLatency.RecordSince(_roundForwards[i].ReceivedAt, _roundForwards[i].Copies);
         _roundForwardCount = 0;
-        Interlocked.Add(ref Counters.DatagramsSent, sent);
-        Interlocked.Add(ref Counters.BytesSent, bytes);
-        if (failed > 0) Interlocked.Add(ref Counters.SendErrors, failed);
+        Interlocked.Add(ref Counters.DatagramsSent, flushed.Sent);
+        Interlocked.Add(ref Counters.BytesSent, flushed.Bytes);
+        if (flushed.Segmented > 0) Interlocked.Add(ref Counters.SegmentedSends, flushed.Segmented);
+        if (flushed.Failed > 0) Interlocked.Add(ref Counters.SendErrors, flushed.Failed);
         if (_batchForwarded > 0)
         {
             ForwardingLatency.RecordSince(t_receivedAt, _batchForwarded);
@@ -419,6 +424,9 @@ public sealed class UdpCounters
 
     /// <summary>A packet to send on a transport that is not connected yet, or that SRTP refused.</summary>
     public long DroppedNotSendable;
+
+    /// <summary>Messages that carried several datagrams to one address for the kernel to split (UDP GSO).</summary>
+    public long SegmentedSends;
 
     public long SendErrors;
     public long HandlerErrors;

@@ -140,6 +140,12 @@ public sealed class MediaOptions
     /// </summary>
     public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Forwarded copies to one address leave in one segmented send (UDP GSO, Linux 4.18+) where they can;
+    /// a kernel or route that refuses falls back by itself. Off: one datagram per message (for comparisons).
+    /// </summary>
+    public bool UdpSegmentation { get; set; } = true;
+
     /// <summary>Media self-tests (/echo) running at once; more get 503.</summary>
     [Range(0, 10_000)]
     public int MaxEchoSessions { get; set; } = 20;

@@ -44,7 +44,7 @@ public sealed class MediaHost : IHostedService, IDisposable
     {
         var bind = new IPEndPoint(IPAddress.Parse(_options.BindAddress), _options.Port);
         _dtls = new DtlsContext(srtpProfiles: [.. _options.EffectiveSrtpProfiles.Select(p => ProfileIds[p])]);
-        _socket = new UdpMediaSocket(bind);
+        _socket = new UdpMediaSocket(bind, segmentSends: _options.UdpSegmentation);
         _socket.Start();
         Candidates = [.. AnnouncedAddresses(bind.Address).Select(a => new IPEndPoint(a, _socket.LocalEndPoint.Port))];
         _logger.LogInformation("Media on UDP {Endpoint}, announced as {Candidates}; SRTP {Profiles}",

@@ -24,7 +24,7 @@ internal static class MediaStatsEndpoint
             UdpCounters c = media.Socket.Counters;
             var response = new MediaStatsResponse(
                 Interlocked.Read(ref c.DatagramsReceived), Interlocked.Read(ref c.DatagramsSent),
-                Interlocked.Read(ref c.BytesReceived), Interlocked.Read(ref c.BytesSent),
+                Interlocked.Read(ref c.BytesReceived), Interlocked.Read(ref c.BytesSent), Interlocked.Read(ref c.SegmentedSends),
                 new DropCounts(Interlocked.Read(ref c.DroppedUnknownSender), Interlocked.Read(ref c.DroppedMalformed),
                     Interlocked.Read(ref c.DroppedSrtp), Interlocked.Read(ref c.DroppedUnknownSsrc),
                     Interlocked.Read(ref c.DroppedNotSendable), Interlocked.Read(ref c.SendErrors), Interlocked.Read(ref c.HandlerErrors)),
@@ -37,7 +37,7 @@ internal static class MediaStatsEndpoint
     }
 }
 
-internal sealed record MediaStatsResponse(long DatagramsIn, long DatagramsOut, long BytesIn, long BytesOut, DropCounts Drops, LatencySummary ForwardingLatencyUs,
+internal sealed record MediaStatsResponse(long DatagramsIn, long DatagramsOut, long BytesIn, long BytesOut, long SegmentedSends, DropCounts Drops, LatencySummary ForwardingLatencyUs,
     SignalingFigures Signaling, GcFigures Gc);
 
 /// <summary>Signaling messages in and out since start, and each sent message's time from queued to written (<see cref="SignalingStats"/>).</summary>
