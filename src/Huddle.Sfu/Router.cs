@@ -40,6 +40,22 @@ public sealed class Router : IDisposable
 
     public string Name { get; }
 
+    /// <summary>The most tracks one subscriber of this router receives (<see cref="DefaultMaxSubscribedTracks"/>).</summary>
+    public const int DefaultMaxSubscribedTracks = SessionDescription.MaxMediaSections;
+
+    /// <summary>
+    /// The most other people's tracks one subscriber receives at once: one m-section each in its subscribe
+    /// description, whose answer must fit a signaling message. Tracks past it wait until sections free up.
+    /// </summary>
+    public int MaxSubscribedTracks
+    {
+        get => _maxSubscribedTracks;
+        init => _maxSubscribedTracks = value is >= 1 and <= SessionDescription.MaxMediaSections ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), $"1 to {SessionDescription.MaxMediaSections}");
+    }
+
+    private readonly int _maxSubscribedTracks = DefaultMaxSubscribedTracks;
+
     /// <summary>RFC 7675 consent timeout of every transport of this router.</summary>
     public TimeSpan ConsentTimeout { get; }
 
@@ -58,9 +74,13 @@ public sealed class Router : IDisposable
             peer.Dispose();
             throw new InvalidOperationException($"peer {id} is already in the router");
         }
-        peer.Subscribe(_peers.Values.Where(other => !ReferenceEquals(other, peer)).SelectMany(other => other.Producers).ToList());
+        SubscribeToOthers(peer);
         return peer;
     }
+
+    /// <summary>Subscribes <paramref name="peer"/> to every track others publish that it does not receive yet.</summary>
+    internal void SubscribeToOthers(SfuPeer peer) =>
+        peer.Subscribe(_peers.Values.Where(other => !ReferenceEquals(other, peer)).SelectMany(other => other.Producers).ToList());
 
     /// <summary>Removes the peer: its producers stop, everyone else's subscription to them ends.</summary>
     public void RemovePeer(string id)

@@ -44,6 +44,8 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
     private bool _offerOutstanding;
     private bool _renegotiate;
     private bool _subscribeStarted;
+    // Some other peer's track is not subscribed because every section was in use (Router.MaxSubscribedTracks).
+    private bool _waitingTracks;
     private ulong _subscribeVersion;
     private ulong _publishVersion;
     private string? _publishRemoteUfrag;
@@ -144,6 +146,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
         if (!SessionDescription.TryParse(answerSdp, out SessionDescription? answer, out string? error) || answer is null)
             throw new SfuNegotiationException($"The subscribe answer is not valid SDP: {error}");
         List<Consumer> started = [];
+        bool freed = false, waiting;
         lock (_negotiation)
         {
             if (!_offerOutstanding) throw new SfuNegotiationException("No subscribe offer is waiting for an answer.");
@@ -160,7 +163,11 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             foreach (Slot slot in _slots)
             {
                 // This answer is to offer version _subscribeVersion (one offer outstanding at a time).
-                if (slot.Consumer is null && slot.InactiveInOffer != 0 && slot.InactiveInOffer <= _subscribeVersion) slot.Reusable = true;
+                if (slot.Consumer is null && slot.InactiveInOffer != 0 && slot.InactiveInOffer <= _subscribeVersion && !slot.Reusable)
+                {
+                    slot.Reusable = true;
+                    freed = true;
+                }
                 if (slot.Consumer is { Active: false, Closed: false } consumer && answer.FindMedia(slot.Mid) is { IsRejected: false })
                 {
                     consumer.Active = true;
@@ -168,6 +175,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 }
             }
             _offerOutstanding = false;
+            waiting = _waitingTracks;
         }
         // A new subscriber needs a keyframe to start decoding; before the subscribe transport is up it
         // could not receive one, so the first request waits for the transport to connect.
@@ -177,6 +185,8 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             foreach (Consumer consumer in started) consumer.Producer.RequestKeyFrame(now);
         }
         if (TakeRenegotiation()) Negotiate();
+        // Someone left and their sections are free: tracks that waited for room take them.
+        if (freed && waiting) _router.SubscribeToOthers(this);
     }
 
     /// <summary>
@@ -188,6 +198,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
         bool added = false;
         lock (_negotiation)
         {
+            _waitingTracks = false;
             foreach (Producer producer in producers)
             {
                 if (producer.Closed || _slots.Any(s => s.Consumer?.Producer == producer)) continue;
@@ -195,6 +206,13 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 // the description stays as large as the room, not as its history (a long meeting with
                 // comings and goings would otherwise grow by two sections per visit).
                 Slot? slot = _slots.FirstOrDefault(s => s.Consumer is null && s.Kind == producer.Kind && s.Reusable);
+                if (slot is null && _slots.Count >= _router.MaxSubscribedTracks)
+                {
+                    // The description would outgrow what a browser's answer may carry: this track waits
+                    // until a section frees up (see OnSubscribeAnswer), and the others still get theirs.
+                    _waitingTracks = true;
+                    continue;
+                }
                 if (slot is null)
                 {
                     slot = new Slot(_slots.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), producer.Kind);

@@ -51,6 +51,94 @@ public sealed class SfuSignalingTests
     }
 
     [Fact]
+    public async Task A_room_of_34_publishers_carries_everyones_audio_and_video_to_everyone()
+    {
+        // 33 others publishing audio and video are 66 sections in each subscribe description: more than
+        // the 64 that used to be the limit, when the 33rd publisher broke everyone's negotiation.
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");
+        await server.InitializeAsync();
+        using var dtls = new DtlsContext();
+        string room = RoomNames.Unique("big");
+        var bots = new List<SfuBot>();
+        try
+        {
+            for (int i = 0; i < 34; i++) bots.Add(await SfuBot.JoinAsync(server, dtls, room, $"p{i:00}"));
+            foreach (SfuBot bot in bots) await bot.PublishAsync();
+
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            bool Complete() => bots.All(bot => bots.Where(o => o != bot).All(o => bot.ReceivedFrom.GetValueOrDefault(o.Name) >= 4));
+            while (!Complete() && DateTime.UtcNow < deadline)
+            {
+                foreach (SfuBot bot in bots) bot.SendMedia(1);
+                await Task.Delay(50);
+            }
+
+            foreach (SfuBot bot in bots)
+            {
+                Assert.Empty(bot.Errors);
+                foreach (SfuBot other in bots.Where(o => o != bot))
+                {
+                    int received = bot.ReceivedFrom.GetValueOrDefault(other.Name);
+                    Assert.True(received >= 4, $"{bot.Name} got {received} packets from {other.Name}");
+                }
+            }
+            Assert.Equal(66, bots[0].SubscribeOfferSections.Last());
+        }
+        finally
+        {
+            foreach (SfuBot bot in bots) await bot.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Tracks_past_the_per_subscriber_limit_wait_for_a_free_section_and_then_arrive()
+    {
+        // Room for two people's audio and video in each subscriber's description.
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu", "--Huddle:SfuMaxTracksPerSubscriber=4");
+        await server.InitializeAsync();
+        using var dtls = new DtlsContext();
+        string room = RoomNames.Unique("cap");
+        await using SfuBot host = await SfuBot.JoinAsync(server, dtls, room, "host");
+        await using SfuBot ann = await SfuBot.JoinAsync(server, dtls, room, "ann");
+        await using SfuBot ben = await SfuBot.JoinAsync(server, dtls, room, "ben");
+        await host.PublishAsync();
+        await ann.PublishAsync();
+        await ben.PublishAsync();
+        await using SfuBot cat = await SfuBot.JoinAsync(server, dtls, room, "cat");
+        await cat.PublishAsync();
+
+        async Task SendUntil(Func<bool> done, params SfuBot[] senders)
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(15);
+            while (!done() && DateTime.UtcNow < deadline)
+            {
+                foreach (SfuBot sender in senders) sender.SendMedia(2);
+                await Task.Delay(20);
+            }
+        }
+
+        // The host receives the first two (its four sections), not cat; cat, a newcomer, receives three
+        // people's tracks up to its own limit of four: two of them.
+        await SendUntil(() => host.ReceivedFrom.GetValueOrDefault("ann") >= 10 && host.ReceivedFrom.GetValueOrDefault("ben") >= 10, ann, ben, cat);
+        Assert.True(host.ReceivedFrom.GetValueOrDefault("ann") >= 10, "the host does not receive ann");
+        Assert.True(host.ReceivedFrom.GetValueOrDefault("ben") >= 10, "the host does not receive ben");
+        Assert.Equal(0, host.ReceivedFrom.GetValueOrDefault("cat"));
+        Assert.Equal(4, host.SubscribeOfferSections.Max());
+        await SendUntil(() => cat.ReceivedFrom.Count >= 2, host, ann, ben);
+        Assert.Equal(2, cat.ReceivedFrom.Count);
+
+        // Ann leaves: her sections free up and cat's tracks take them, for the host and for cat.
+        string catMissed = new[] { "host", "ann", "ben" }.Single(n => !cat.ReceivedFrom.ContainsKey(n));
+        await ann.Signal.CloseAsync();
+        await SendUntil(() => host.ReceivedFrom.GetValueOrDefault("cat") >= 10 && (catMissed == "ann" || cat.ReceivedFrom.GetValueOrDefault(catMissed) >= 10), cat, host, ben);
+        Assert.True(host.ReceivedFrom.GetValueOrDefault("cat") >= 10, $"the host got {host.ReceivedFrom.GetValueOrDefault("cat")} packets from cat after ann left");
+        if (catMissed != "ann") Assert.True(cat.ReceivedFrom.GetValueOrDefault(catMissed) >= 10, $"cat does not receive {catMissed} after ann left");
+        Assert.Equal(4, host.SubscribeOfferSections.Max());
+        Assert.Empty(host.Errors);
+        Assert.Empty(cat.Errors);
+    }
+
+    [Fact]
     public async Task Sfu_messages_are_refused_in_mesh_rooms_and_bad_descriptions_get_an_error()
     {
         await using var mesh = HuddleServer.With();

@@ -7,8 +7,10 @@ namespace Huddle.Media.Sdp;
 /// </summary>
 public sealed record SessionDescription
 {
-    public const int MaxLength = 64 * 1024;
-    public const int MaxMediaSections = 64;
+    // Room for an SFU subscriber's description: a section per track it receives (two per person
+    // publishing audio and video), about 500 characters each.
+    public const int MaxLength = 128 * 1024;
+    public const int MaxMediaSections = 128;
     public const int MaxLinesPerSection = 1000;
 
     public int Version { get; init; }

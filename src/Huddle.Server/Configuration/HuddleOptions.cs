@@ -32,6 +32,14 @@ public sealed class HuddleOptions
     public int SfuCapacity { get; set; } = 50;
 
     /// <summary>
+    /// The most other people's tracks (audio and video count one each) a participant of an SFU room
+    /// receives at once; later ones start when earlier ones end. The default, 128, fits 64 people
+    /// publishing both within one signaling message's answer.
+    /// </summary>
+    [Range(1, 128)]
+    public int SfuMaxTracksPerSubscriber { get; set; } = 128;
+
+    /// <summary>
     /// People in SFU rooms on this server, all rooms together (0: no limit). The SFU's cost grows with
     /// the number of forwarded streams; past this limit a join is refused with <c>server-full</c>, and
     /// an auto room that would move to the SFU stays peer to peer while it fits a mesh.

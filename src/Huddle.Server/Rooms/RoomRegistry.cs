@@ -53,7 +53,10 @@ internal sealed class RoomRegistry(IOptions<HuddleOptions> options, MediaHost me
 
     private Room NewRoom(string name) => new(name, new RoomPolicy(
         _options.RoomMode, _options.MeshCapacity, _options.SfuCapacity, _options.SfuAbove, _options.MeshAtOrBelow,
-        _options.ChatHistory, TimeSpan.FromSeconds(10), n => new Router(n, media.Socket, media.Dtls, () => media.Candidates, _options.Media.ConsentTimeout), _sfuSeats, logger));
+        _options.ChatHistory, TimeSpan.FromSeconds(10), n => new Router(n, media.Socket, media.Dtls, () => media.Candidates, _options.Media.ConsentTimeout)
+        {
+            MaxSubscribedTracks = _options.SfuMaxTracksPerSubscriber,
+        }, _sfuSeats, logger));
 
     public void Leave(Room room, Participant participant)
     {
