@@ -11,8 +11,10 @@ namespace Huddle.Bench.Load;
 /// The machine's physical limit for forwarding: a UDP relay with no crypto and no RTP logic. A sender
 /// joins a room with one datagram ("HLDJ" + room name, answered "HLDA"); after that every datagram it
 /// sends goes to every other member of its room. One thread, one socket: what an SFU's forwarding
-/// would cost if SRTP, RTCP and rewriting were free. Its copies of a datagram go out together with one
-/// sendmmsg, as Huddle's do (<c>--no-batch</c>: one sendto each).
+/// would cost if SRTP, RTCP and rewriting were free. It moves datagrams as Huddle's media port does:
+/// every queued datagram with one recvmmsg, then all their copies with one sendmmsg, copies to one
+/// address joined into UDP GSO sends (<c>--no-gso</c>: one message per copy; <c>--no-batch</c>: one
+/// recvfrom and one sendto each).
 /// </summary>
 internal static class RawRelay
 {
@@ -22,62 +24,61 @@ internal static class RawRelay
     public static int Run(string[] args)
     {
         int port = BrowserBench.Option(args, "--port", 0);
-        bool batch = !args.Contains("--no-batch") && SendBatch.IsSupported;
+        bool batch = !args.Contains("--no-batch") && SendBatch.IsSupported && ReceiveBatch.IsSupported;
+        bool segment = batch && !args.Contains("--no-gso");
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.ReceiveBufferSize = 8 * 1024 * 1024;
         socket.SendBufferSize = 8 * 1024 * 1024;
         socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
-        Console.WriteLine($"relay listening on {socket.LocalEndPoint}, {(batch ? "fan-out with sendmmsg" : "one sendto per copy")}");
-        // One datagram's copies per flush go to different addresses: nothing to segment.
-        using SendBatch? sends = batch ? new SendBatch(socket, segment: false) : null;
+        Console.WriteLine($"relay listening on {socket.LocalEndPoint}, " +
+            (batch ? $"recvmmsg rounds, copies with sendmmsg{(segment ? " and UDP GSO" : "")}" : "one recvfrom and one sendto per copy"));
+        using SendBatch? sends = batch ? new SendBatch(socket, segment) : null;
+        using ReceiveBatch? receiveBatch = batch ? new ReceiveBatch(socket) : null;
+        IReceiveRound receive = receiveBatch ?? (IReceiveRound)new SingleReceive(socket, 2048);
         var rooms = new Dictionary<string, List<SocketAddress>>(StringComparer.Ordinal);
         var members = new Dictionary<SocketAddress, List<SocketAddress>>();
-        byte[] buffer = new byte[2048];
         var from = new SocketAddress(AddressFamily.InterNetwork);
         while (true)
         {
-            int length;
-            try
+            int n = receive.Receive();
+            if (n < 0) return 0;
+            for (int i = 0; i < n; i++)
             {
-                length = socket.ReceiveFrom(buffer, SocketFlags.None, from);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-            {
-                continue;
-            }
-            ReadOnlySpan<byte> datagram = buffer.AsSpan(0, length);
-            if (members.TryGetValue(from, out List<SocketAddress>? room))
-            {
-                foreach (SocketAddress to in room)
+                if (receive.Truncated(i) || !receive.TryGetSource(i, from)) continue;
+                ReadOnlySpan<byte> datagram = receive.Datagram(i);
+                if (members.TryGetValue(from, out List<SocketAddress>? room))
                 {
-                    if (to.Equals(from)) continue;
-                    if (sends is not null)
+                    foreach (SocketAddress to in room)
                     {
-                        if (sends.Count == SendBatch.Capacity) sends.Flush();
-                        sends.TryAdd(datagram, to);
-                        continue;
-                    }
-                    try
-                    {
-                        socket.SendTo(datagram, SocketFlags.None, to);
-                    }
-                    catch (SocketException)
-                    {
+                        if (to.Equals(from)) continue;
+                        if (sends is not null)
+                        {
+                            if (sends.Count == SendBatch.Capacity) sends.Flush();
+                            sends.TryAdd(datagram, to);
+                            continue;
+                        }
+                        try
+                        {
+                            socket.SendTo(datagram, SocketFlags.None, to);
+                        }
+                        catch (SocketException)
+                        {
+                        }
                     }
                 }
-                if (sends is { Count: > 0 }) sends.Flush();
+                else if (datagram.Length > JoinMagic.Length && datagram.StartsWith(JoinMagic))
+                {
+                    string name = Encoding.UTF8.GetString(datagram[JoinMagic.Length..]);
+                    if (!rooms.TryGetValue(name, out List<SocketAddress>? list)) rooms[name] = list = [];
+                    var member = new SocketAddress(AddressFamily.InterNetwork);
+                    from.Buffer.Span.CopyTo(member.Buffer.Span);
+                    member.Size = from.Size;
+                    list.Add(member);
+                    members[member] = list;
+                    socket.SendTo(AckMagic, SocketFlags.None, from);
+                }
             }
-            else if (length > JoinMagic.Length && datagram.StartsWith(JoinMagic))
-            {
-                string name = Encoding.UTF8.GetString(datagram[JoinMagic.Length..]);
-                if (!rooms.TryGetValue(name, out List<SocketAddress>? list)) rooms[name] = list = [];
-                var member = new SocketAddress(AddressFamily.InterNetwork);
-                from.Buffer.Span.CopyTo(member.Buffer.Span);
-                member.Size = from.Size;
-                list.Add(member);
-                members[member] = list;
-                socket.SendTo(AckMagic, SocketFlags.None, from);
-            }
+            if (sends is { Count: > 0 }) sends.Flush();
         }
     }
 }
