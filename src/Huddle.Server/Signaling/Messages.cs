@@ -16,21 +16,47 @@ public sealed record IceServer(
 
 public sealed record ParticipantInfo(string Id, string Name, MediaState Media);
 
-// Client → server.
+// Client → server. Settable properties rather than constructor parameters: System.Text.Json then
+// reads them without a per-message argument buffer (ArgumentState), which a server relaying thousands
+// of messages a second would otherwise allocate for each.
 
-internal sealed record JoinRequest(string? Room, string? Name, MediaState? Media, int? Protocol);
+internal sealed record JoinRequest
+{
+    public string? Room { get; init; }
+    public string? Name { get; init; }
+    public MediaState? Media { get; init; }
+    public int? Protocol { get; init; }
+}
 
-internal sealed record DescriptionRequest(string? To, string? Sdp);
+internal sealed record DescriptionRequest
+{
+    public string? To { get; init; }
+    public string? Sdp { get; init; }
+}
 
-internal sealed record CandidateRequest(string? To, IceCandidate? Candidate);
+internal sealed record CandidateRequest
+{
+    public string? To { get; init; }
+    public IceCandidate? Candidate { get; init; }
+}
 
-internal sealed record MediaRequest(bool? Audio, bool? Video);
+internal sealed record MediaRequest
+{
+    public bool? Audio { get; init; }
+    public bool? Video { get; init; }
+}
 
 /// <summary>SFU rooms: the client's offer for its publish connection, or its answer for the subscribe one.</summary>
-internal sealed record SdpRequest(string? Sdp);
+internal sealed record SdpRequest
+{
+    public string? Sdp { get; init; }
+}
 
 /// <summary>SFU rooms: a chat message for everyone in the room, relayed by the server.</summary>
-internal sealed record ChatRequest(string? Text);
+internal sealed record ChatRequest
+{
+    public string? Text { get; init; }
+}
 
 // Server → client.
 

@@ -262,13 +262,27 @@ internal sealed class SignalingSession(SignalingConnection connection, RoomRegis
         {
             bool isType = reader.ValueTextEquals("type"u8);
             reader.Read();
-            if (isType && reader.TokenType == JsonTokenType.String) type = reader.GetString();
+            if (isType && reader.TokenType == JsonTokenType.String) type = KnownType(ref reader) ?? reader.GetString();
             else if (isType) return null;
             reader.Skip();
         }
         // Drain to the end so trailing garbage is reported as malformed JSON.
         while (reader.Read()) { }
         return type;
+    }
+
+    // The types the switch in OnMessage handles: read without allocating a string for each message
+    // (every client pings every 5 s, thousands of messages a second on a busy server).
+    private static readonly string[] s_knownTypes = ["ping", "chat", "media", "candidate", "offer", "answer", "join", "publish", "subscribe-answer", "leave"];
+    private static readonly byte[][] s_knownTypesUtf8 = [.. s_knownTypes.Select(t => System.Text.Encoding.UTF8.GetBytes(t))];
+
+    private static string? KnownType(ref Utf8JsonReader reader)
+    {
+        for (int i = 0; i < s_knownTypes.Length; i++)
+        {
+            if (reader.ValueTextEquals(s_knownTypesUtf8[i])) return s_knownTypes[i];
+        }
+        return null;
     }
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
