@@ -27,14 +27,14 @@ public sealed class SendBatchTests
 
         public SocketAddress Address => Socket.LocalEndPoint!.Serialize();
 
-        public List<byte[]> Take(int count)
+        /// <summary>Exactly <paramref name="sent"/> arrives, byte for byte and in order, then nothing more.</summary>
+        public void AssertReceived(IReadOnlyList<byte[]> sent)
         {
-            var received = new List<byte[]>();
             var buffer = new byte[4096];
-            for (int i = 0; i < count; i++) received.Add(buffer.AsSpan(0, Socket.Receive(buffer)).ToArray());
+            Socket.ReceiveTimeout = 5000;
+            foreach (byte[] expected in sent) Assert.Equal(expected, buffer.AsSpan(0, Socket.Receive(buffer)).ToArray());
             Socket.ReceiveTimeout = 200;
-            Assert.Throws<SocketException>(() => Socket.Receive(buffer)); // nothing more
-            return received;
+            Assert.Throws<SocketException>(() => Socket.Receive(buffer));
         }
 
         public void Dispose() => Socket.Dispose();
@@ -86,11 +86,7 @@ public sealed class SendBatchTests
         // Per subscriber: [1200, 1200, 700] (the shorter one ends it), [120], [1200, 1200].
         Assert.Equal(4, result.Segmented);
         Assert.True(batch.Segmenting);
-        foreach (Receiver receiver in new[] { a, b })
-        {
-            List<byte[]> received = receiver.Take(sent.Count);
-            for (int i = 0; i < sent.Count; i++) Assert.Equal(sent[i], received[i]);
-        }
+        foreach (Receiver receiver in new[] { a, b }) receiver.AssertReceived(sent);
     }
 
     [Fact]
@@ -105,11 +101,7 @@ public sealed class SendBatchTests
 
         Assert.Equal(12, result.Sent);
         Assert.Equal(0, result.Segmented);
-        foreach (Receiver receiver in new[] { a, b })
-        {
-            List<byte[]> received = receiver.Take(sent.Count);
-            for (int i = 0; i < sent.Count; i++) Assert.Equal(sent[i], received[i]);
-        }
+        foreach (Receiver receiver in new[] { a, b }) receiver.AssertReceived(sent);
     }
 
     [Fact]
@@ -128,19 +120,14 @@ public sealed class SendBatchTests
         Assert.Equal(0, result.Failed);
         Assert.Equal(0, result.Segmented);
         Assert.False(batch.Segmenting);
-        foreach (Receiver receiver in new[] { a, b })
-        {
-            List<byte[]> received = receiver.Take(sent.Count);
-            for (int i = 0; i < sent.Count; i++) Assert.Equal(sent[i], received[i]);
-        }
+        foreach (Receiver receiver in new[] { a, b }) receiver.AssertReceived(sent);
 
         // The next flush does not ask again.
         sent = AddFrameAndAudio(batch, a);
         result = batch.Flush();
         Assert.Equal(6, result.Sent);
         Assert.Equal(0, result.Segmented);
-        List<byte[]> again = a.Take(sent.Count);
-        for (int i = 0; i < sent.Count; i++) Assert.Equal(sent[i], again[i]);
+        a.AssertReceived(sent);
     }
 
     [Fact]
@@ -165,8 +152,7 @@ public sealed class SendBatchTests
         // 59 datagrams (64,900 bytes) in the first send, the other 41 in a second.
         Assert.Equal(2, result.Segmented);
         Assert.True(batch.Segmenting);
-        List<byte[]> received = a.Take(sent.Count);
-        for (int i = 0; i < sent.Count; i++) Assert.Equal(sent[i], received[i]);
+        a.AssertReceived(sent);
     }
 
     [Fact]
@@ -189,8 +175,6 @@ public sealed class SendBatchTests
         Assert.Equal(2, result.Failed);
         Assert.True(batch.Segmenting); // the address was refused, not segmentation
         Assert.Equal(1, result.Segmented);
-        List<byte[]> received = a.Take(2);
-        Assert.Equal(first, received[0]);
-        Assert.Equal(second, received[1]);
+        a.AssertReceived([first, second]);
     }
 }

@@ -22,13 +22,8 @@ public sealed class SfuSignalingTests
             foreach (SfuBot bot in bots) await bot.PublishAsync();
 
             // Subscriptions settle, then everyone sends; keep sending until every expected stream arrived.
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            bool Complete() => bots.All(bot => bots.Where(o => o != bot && SameRoom(o, bot)).All(o => bot.ReceivedFrom.GetValueOrDefault(o.Name) >= 20));
-            while (!Complete() && DateTime.UtcNow < deadline)
-            {
-                foreach (SfuBot bot in bots) bot.SendMedia(5);
-                await Task.Delay(50);
-            }
+            await SendUntil(() => bots.All(bot => bots.Where(o => o != bot && SameRoom(o, bot)).All(o => bot.ReceivedFrom.GetValueOrDefault(o.Name) >= 20)),
+                TimeSpan.FromSeconds(20), packets: 5, bots);
 
             foreach (SfuBot bot in bots)
             {
@@ -65,13 +60,8 @@ public sealed class SfuSignalingTests
             for (int i = 0; i < 34; i++) bots.Add(await SfuBot.JoinAsync(server, dtls, room, $"p{i:00}"));
             foreach (SfuBot bot in bots) await bot.PublishAsync();
 
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            bool Complete() => bots.All(bot => bots.Where(o => o != bot).All(o => bot.ReceivedFrom.GetValueOrDefault(o.Name) >= 4));
-            while (!Complete() && DateTime.UtcNow < deadline)
-            {
-                foreach (SfuBot bot in bots) bot.SendMedia(1);
-                await Task.Delay(50);
-            }
+            await SendUntil(() => bots.All(bot => bots.Where(o => o != bot).All(o => bot.ReceivedFrom.GetValueOrDefault(o.Name) >= 4)),
+                TimeSpan.FromSeconds(60), packets: 1, bots);
 
             foreach (SfuBot bot in bots)
             {
@@ -107,30 +97,20 @@ public sealed class SfuSignalingTests
         await using SfuBot cat = await SfuBot.JoinAsync(server, dtls, room, "cat");
         await cat.PublishAsync();
 
-        async Task SendUntil(Func<bool> done, params SfuBot[] senders)
-        {
-            DateTime deadline = DateTime.UtcNow.AddSeconds(15);
-            while (!done() && DateTime.UtcNow < deadline)
-            {
-                foreach (SfuBot sender in senders) sender.SendMedia(2);
-                await Task.Delay(20);
-            }
-        }
-
         // The host receives the first two (its four sections), not cat; cat, a newcomer, receives three
         // people's tracks up to its own limit of four: two of them.
-        await SendUntil(() => host.ReceivedFrom.GetValueOrDefault("ann") >= 10 && host.ReceivedFrom.GetValueOrDefault("ben") >= 10, ann, ben, cat);
+        await SendUntil(() => host.ReceivedFrom.GetValueOrDefault("ann") >= 10 && host.ReceivedFrom.GetValueOrDefault("ben") >= 10, Wait, packets: 2, ann, ben, cat);
         Assert.True(host.ReceivedFrom.GetValueOrDefault("ann") >= 10, "the host does not receive ann");
         Assert.True(host.ReceivedFrom.GetValueOrDefault("ben") >= 10, "the host does not receive ben");
         Assert.Equal(0, host.ReceivedFrom.GetValueOrDefault("cat"));
         Assert.Equal(4, host.SubscribeOfferSections.Max());
-        await SendUntil(() => cat.ReceivedFrom.Count >= 2, host, ann, ben);
+        await SendUntil(() => cat.ReceivedFrom.Count >= 2, Wait, packets: 2, host, ann, ben);
         Assert.Equal(2, cat.ReceivedFrom.Count);
 
         // Ann leaves: her sections free up and cat's tracks take them, for the host and for cat.
         string catMissed = new[] { "host", "ann", "ben" }.Single(n => !cat.ReceivedFrom.ContainsKey(n));
         await ann.Signal.CloseAsync();
-        await SendUntil(() => host.ReceivedFrom.GetValueOrDefault("cat") >= 10 && (catMissed == "ann" || cat.ReceivedFrom.GetValueOrDefault(catMissed) >= 10), cat, host, ben);
+        await SendUntil(() => host.ReceivedFrom.GetValueOrDefault("cat") >= 10 && (catMissed == "ann" || cat.ReceivedFrom.GetValueOrDefault(catMissed) >= 10), Wait, packets: 2, cat, host, ben);
         Assert.True(host.ReceivedFrom.GetValueOrDefault("cat") >= 10, $"the host got {host.ReceivedFrom.GetValueOrDefault("cat")} packets from cat after ann left");
         if (catMissed != "ann") Assert.True(cat.ReceivedFrom.GetValueOrDefault(catMissed) >= 10, $"cat does not receive {catMissed} after ann left");
         Assert.Equal(4, host.SubscribeOfferSections.Max());
@@ -351,6 +331,19 @@ public sealed class SfuSignalingTests
             await Task.Delay(100);
         }
         Assert.Equal("ben", sub.Received.Single(r => r.Ssrc == consumer.Ssrc && r.Seq == lost).Sender);
+    }
+
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+
+    /// <summary>Every sender sends <paramref name="packets"/> per track every 20–50 ms until <paramref name="done"/> or the time is up.</summary>
+    private static async Task SendUntil(Func<bool> done, TimeSpan timeout, int packets, params IReadOnlyList<SfuBot> senders)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (!done() && DateTime.UtcNow < deadline)
+        {
+            foreach (SfuBot sender in senders) sender.SendMedia(packets);
+            await Task.Delay(senders.Count > 10 ? 50 : 20);
+        }
     }
 
     private static bool IsPli(byte[] rtcp) => rtcp.Length >= 12 && rtcp[1] == 206 && (rtcp[0] & 0x1F) == 1;
