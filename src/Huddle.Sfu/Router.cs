@@ -80,7 +80,7 @@ public sealed class Router : IDisposable
 
     /// <summary>Subscribes <paramref name="peer"/> to every track others publish that it does not receive yet.</summary>
     internal void SubscribeToOthers(SfuPeer peer) =>
-        peer.Subscribe(_peers.Values.Where(other => !ReferenceEquals(other, peer)).SelectMany(other => other.Producers).ToList());
+        peer.Subscribe(_peers.Values.Where(other => !ReferenceEquals(other, peer)).SelectMany(other => other.Producers).ToList(), everyone: true);
 
     /// <summary>Removes the peer: its producers stop, everyone else's subscription to them ends.</summary>
     public void RemovePeer(string id)

@@ -15,8 +15,11 @@ public sealed record SubscribedTrack(string Mid, string ParticipantId, string Ki
 /// <summary>What an <see cref="SfuPeer"/> asks its signaling connection to deliver.</summary>
 public interface ISfuPeerListener
 {
-    /// <summary>A new offer for the subscribe connection, with which participant each m-section carries.</summary>
-    void OnSubscribeOffer(SfuPeer peer, string sdp, IReadOnlyList<SubscribedTrack> tracks);
+    /// <summary>
+    /// A new offer for the subscribe connection, with which participant each m-section carries, and the
+    /// participants some of whose tracks wait for a free section (<see cref="Router.MaxSubscribedTracks"/>).
+    /// </summary>
+    void OnSubscribeOffer(SfuPeer peer, string sdp, IReadOnlyList<SubscribedTrack> tracks, IReadOnlyList<string> waiting);
 
     /// <summary>A transport failed or the peer's consent ran out: the participant is gone.</summary>
     void OnTransportFailed(SfuPeer peer, string reason);
@@ -193,12 +196,13 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
     /// Subscribes this peer to <paramref name="producers"/> (other peers' tracks) with one subscribe
     /// offer for all of them: a newcomer gets the whole room in one round trip, not one per track.
     /// </summary>
-    internal void Subscribe(IEnumerable<Producer> producers)
+    internal void Subscribe(IEnumerable<Producer> producers, bool everyone = false)
     {
         bool added = false;
         lock (_negotiation)
         {
-            _waitingTracks = false;
+            // Offered every track in the room: whatever is still held back after this is all that waits.
+            if (everyone) _waitingTracks = false;
             foreach (Producer producer in producers)
             {
                 if (producer.Closed || _slots.Any(s => s.Consumer?.Producer == producer)) continue;
@@ -229,7 +233,8 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             }
             if (added) RebuildSsrcIndex();
         }
-        if (added) Negotiate();
+        // A track held back is news too: the person sees why someone's picture does not come.
+        if (added || _waitingTracks) Negotiate();
     }
 
     /// <summary>Stops receiving every track of <paramref name="publisher"/>.</summary>
@@ -259,6 +264,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
     {
         string sdp;
         List<SubscribedTrack> tracks;
+        List<string> waiting;
         lock (_negotiation)
         {
             if (_offerOutstanding)
@@ -287,6 +293,8 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                 });
                 if (consumer is not null) tracks.Add(new SubscribedTrack(slot.Mid, consumer.Producer.Owner.Id, slot.Kind == MediaKind.Audio ? "audio" : "video"));
             }
+            waiting = _waitingTracks ? WaitingPublishers() : [];
+            if (waiting.Count == 0) _waitingTracks = false;
             ulong version = ++_subscribeVersion;
             foreach (Slot slot in _slots)
             {
@@ -305,7 +313,14 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             _offerOutstanding = true;
             _renegotiate = false;
         }
-        _listener.OnSubscribeOffer(this, sdp, tracks);
+        _listener.OnSubscribeOffer(this, sdp, tracks, waiting);
+    }
+
+    /// <summary>Other participants with a published track this peer does not receive (under the negotiation lock).</summary>
+    private List<string> WaitingPublishers()
+    {
+        var received = new HashSet<Producer>(_slots.Where(s => s.Consumer is not null).Select(s => s.Consumer!.Producer), ReferenceEqualityComparer.Instance);
+        return [.. _router.Peers.Where(p => !ReferenceEquals(p, this) && p.Producers.Any(pr => !pr.Closed && !received.Contains(pr))).Select(p => p.Id)];
     }
 
     /// <summary>The subscribe transport just connected: everything it already carries starts from a keyframe.</summary>

@@ -159,9 +159,9 @@ internal sealed class Room(string name, RoomPolicy policy)
     /// <summary>Carries an SFU peer's subscribe offers to its browser; a failed transport ends the participant.</summary>
     private sealed class PeerSignals(Participant participant, ILogger logger) : ISfuPeerListener
     {
-        public void OnSubscribeOffer(SfuPeer peer, string sdp, IReadOnlyList<SubscribedTrack> tracks)
+        public void OnSubscribeOffer(SfuPeer peer, string sdp, IReadOnlyList<SubscribedTrack> tracks, IReadOnlyList<string> waiting)
         {
-            var message = new SubscribeMessage(sdp, [.. tracks.Select(t => new SubscribeTrack(t.Mid, t.ParticipantId, t.Kind))]);
+            var message = new SubscribeMessage(sdp, [.. tracks.Select(t => new SubscribeTrack(t.Mid, t.ParticipantId, t.Kind))], [.. waiting]);
             participant.Sink.TrySend(Serialize(message, SignalingJson.Default.SubscribeMessage));
         }
 

@@ -102,7 +102,8 @@ internal sealed record PublishAnswerMessage(string Sdp)
 
 internal sealed record SubscribeTrack(string Mid, string Participant, string Kind);
 
-internal sealed record SubscribeMessage(string Sdp, SubscribeTrack[] Tracks)
+/// <summary><c>waiting</c>: participants some of whose tracks this person does not receive, for lack of sections.</summary>
+internal sealed record SubscribeMessage(string Sdp, SubscribeTrack[] Tracks, string[] Waiting)
 {
     [JsonPropertyOrder(-1)] public string Type => "subscribe";
 }

@@ -31,6 +31,8 @@ export class SfuTransport extends EventTarget {
     this.streams = new Map();
     /** @type {Promise<void>} subscribe offers are applied one after another */
     this.subscribeQueue = Promise.resolve();
+    /** @type {Set<string>} participants some of whose tracks the server holds back (no free section) */
+    this.waiting = new Set();
     this.#setUpPublisher();
     this.#setUpSubscriber();
   }
@@ -60,8 +62,9 @@ export class SfuTransport extends EventTarget {
     } else if (message.type === 'subscribe' && typeof message.sdp === 'string') {
       const sdp = message.sdp;
       const tracks = Array.isArray(message.tracks) ? /** @type {SubscribedTrack[]} */ (message.tracks) : [];
+      const waiting = new Set(Array.isArray(message.waiting) ? message.waiting.filter((id) => typeof id === 'string') : []);
       this.subscribeQueue = this.subscribeQueue
-        .then(() => this.#onSubscribeOffer(sdp, tracks))
+        .then(() => this.#onSubscribeOffer(sdp, tracks, waiting))
         .catch((error) => console.warn('huddle: the subscribe offer failed', error));
     }
   }
@@ -128,8 +131,8 @@ export class SfuTransport extends EventTarget {
     this.subscriber.onconnectionstatechange = () => this.#state(this.subscriber);
   }
 
-  /** @param {string} sdp @param {SubscribedTrack[]} tracks */
-  async #onSubscribeOffer(sdp, tracks) {
+  /** @param {string} sdp @param {SubscribedTrack[]} tracks @param {Set<string>} waiting */
+  async #onSubscribeOffer(sdp, tracks, waiting) {
     if (this.closed) return;
     performance.mark('huddle:subscribe-offer-received');
     const owners = new Map(tracks.filter((t) => typeof t.mid === 'string' && typeof t.participant === 'string').map((t) => [t.mid, t.participant]));
@@ -144,6 +147,14 @@ export class SfuTransport extends EventTarget {
     for (const transceiver of this.subscriber.getTransceivers()) {
       const owner = transceiver.mid ? owners.get(transceiver.mid) : undefined;
       if (owner && transceiver.currentDirection !== 'inactive') this.#attach(owner, transceiver.receiver.track);
+    }
+    // Tiles say who is held back (too many streams for one person in this room), and stop saying it
+    // once their tracks come.
+    const before = this.waiting;
+    this.waiting = waiting;
+    for (const id of waiting) this.dispatchEvent(new CustomEvent('peer-state', { detail: { peerId: id, state: 'waiting' } }));
+    for (const id of before) {
+      if (!waiting.has(id)) this.dispatchEvent(new CustomEvent('peer-state', { detail: { peerId: id, state: this.subscriber.connectionState } }));
     }
   }
 
@@ -170,6 +181,7 @@ export class SfuTransport extends EventTarget {
     // Report the subscribe connection's state for everyone: it carries all of them.
     if (pc !== this.subscriber) return;
     for (const id of new Set(this.midOwners.values())) {
+      if (this.waiting.has(id)) continue;
       this.dispatchEvent(new CustomEvent('peer-state', { detail: { peerId: id, state: pc.connectionState } }));
     }
   }

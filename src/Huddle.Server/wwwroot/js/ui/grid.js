@@ -17,6 +17,7 @@ const CONNECTION_TEXT = /** @type {Record<string, string>} */ ({
   connecting: 'Connecting…',
   disconnected: 'Reconnecting…',
   failed: 'Reconnecting…',
+  waiting: 'Not received: too many streams in this room',
 });
 
 export class Grid {
