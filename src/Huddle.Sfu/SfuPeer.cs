@@ -198,7 +198,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
     /// </summary>
     internal void Subscribe(IEnumerable<Producer> producers, bool everyone = false)
     {
-        bool added = false;
+        bool added = false, heldBack = false;
         lock (_negotiation)
         {
             // Offered every track in the room: whatever is still held back after this is all that waits.
@@ -215,6 +215,7 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
                     // The description would outgrow what a browser's answer may carry: this track waits
                     // until a section frees up (see OnSubscribeAnswer), and the others still get theirs.
                     _waitingTracks = true;
+                    heldBack = true;
                     continue;
                 }
                 if (slot is null)
@@ -233,8 +234,8 @@ public sealed class SfuPeer : IWebRtcTransportListener, IDisposable
             }
             if (added) RebuildSsrcIndex();
         }
-        // A track held back is news too: the person sees why someone's picture does not come.
-        if (added || _waitingTracks) Negotiate();
+        // A track held back now is news too: the person sees why someone's picture does not come.
+        if (added || heldBack) Negotiate();
     }
 
     /// <summary>Stops receiving every track of <paramref name="publisher"/>.</summary>

@@ -15,8 +15,9 @@ namespace Huddle.Media.Udp;
 /// man 7 udp): a video frame's packets forwarded to one subscriber cross the kernel's UDP and IP layers
 /// once instead of once each. A message takes consecutive copies (in the order they were added) while
 /// they have the first one's size; a shorter one ends it, as the kernel requires. Datagrams to each
-/// address keep their order. A kernel or route that refuses a segmented message gets its datagrams one
-/// by one, and the batch stops segmenting.
+/// address keep their order. A refused segmented message is sent again one datagram at a time; when
+/// those all go out, segmentation was what was refused (an old kernel, a route through IPsec, a socket
+/// without checksums) and the batch stops segmenting.
 /// </para>
 /// </summary>
 internal sealed unsafe class SendBatch : IDisposable

@@ -36,8 +36,8 @@ public sealed class HuddleOptions
     /// receives at once; later ones start when earlier ones end. The default, 128, fits 64 people
     /// publishing both within one signaling message's answer.
     /// </summary>
-    [Range(1, 128)]
-    public int SfuMaxTracksPerSubscriber { get; set; } = 128;
+    [Range(1, Huddle.Sfu.Router.DefaultMaxSubscribedTracks)]
+    public int SfuMaxTracksPerSubscriber { get; set; } = Huddle.Sfu.Router.DefaultMaxSubscribedTracks;
 
     /// <summary>
     /// People in SFU rooms on this server, all rooms together (0: no limit). The SFU's cost grows with
