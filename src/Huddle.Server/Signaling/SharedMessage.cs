@@ -12,9 +12,8 @@ namespace Huddle.Server.Signaling;
 /// <para>
 /// Why not a fresh array per message: a chat goes into 49 send queues, and each queue is an old object
 /// by then. Every reference from an old object to a young one marks a card that the next gen0 and gen1
-/// collections must scan, and with 10,000 sockets that scan (mark older) is most of each 40–60 ms
-/// pause (docs/benchmarks.md). Pooled messages and their buffers are old themselves, so queuing them
-/// marks nothing, and a broadcast allocates nothing once the pools are warm.
+/// collections must scan; with 10,000 sockets that scan was most of a 45–60 ms pause (docs/benchmarks.md).
+/// Pooled messages and their buffers are old themselves, so queuing them marks nothing.
 /// </para>
 /// </summary>
 internal sealed class SharedMessage
