@@ -8,12 +8,6 @@ internal interface IMessageSink
     /// <summary>Queues one serialized message; never blocks. False when the sink is closed or overflowing.</summary>
     bool TrySend(byte[] utf8Json);
 
-    /// <summary>
-    /// Queues a message shared with other recipients, taking a reference to it until it is sent (or
-    /// dropped); never blocks. False when the sink is closed or overflowing.
-    /// </summary>
-    bool TrySend(SharedMessage message);
-
     /// <summary>Ends the connection (the participant's media is gone, so is the participant).</summary>
     void Disconnect(string reason);
 }

@@ -71,7 +71,7 @@ internal sealed class Room(string name, RoomPolicy policy)
                 member.Peer = Router!.AddPeer(member.Id, new PeerSignals(member, Policy.Logger));
             }
         }
-        BroadcastLocked(SharedMessage.Serialize(new ParticipantJoinedMessage(newcomer.Info), SignalingJson.Default.ParticipantJoinedMessage), except: newcomer);
+        BroadcastLocked(Serialize(new ParticipantJoinedMessage(newcomer.Info), SignalingJson.Default.ParticipantJoinedMessage), except: newcomer);
         if (Router is not null)
         {
             if (_chat.Count > 0) newcomer.Sink.TrySend(Serialize(new ChatHistoryMessage([.. _chat]), SignalingJson.Default.ChatHistoryMessage));
@@ -101,7 +101,7 @@ internal sealed class Room(string name, RoomPolicy policy)
             Policy.SfuSeats.Release(1);
         }
         participant.Peer = null;
-        BroadcastLocked(SharedMessage.Serialize(new ParticipantLeftMessage(participant.Id), SignalingJson.Default.ParticipantLeftMessage), except: null);
+        BroadcastLocked(Serialize(new ParticipantLeftMessage(participant.Id), SignalingJson.Default.ParticipantLeftMessage), except: null);
         if (_members.Count == 0)
         {
             Closed = true;
@@ -133,7 +133,7 @@ internal sealed class Room(string name, RoomPolicy policy)
         {
             if (!_members.Contains(participant)) return;
             participant.Media = media;
-            BroadcastLocked(SharedMessage.Serialize(new MediaMessage(participant.Id, media.Audio, media.Video), SignalingJson.Default.MediaMessage), except: participant);
+            BroadcastLocked(Serialize(new MediaMessage(participant.Id, media.Audio, media.Video), SignalingJson.Default.MediaMessage), except: participant);
         }
     }
 
@@ -152,7 +152,7 @@ internal sealed class Room(string name, RoomPolicy policy)
                 _chat.Enqueue(message);
                 while (_chat.Count > chatHistory) _chat.Dequeue();
             }
-            BroadcastLocked(SharedMessage.Serialize(message, SignalingJson.Default.ChatMessage), except: sender);
+            BroadcastLocked(Serialize(message, SignalingJson.Default.ChatMessage), except: sender);
         }
     }
 
@@ -171,14 +171,12 @@ internal sealed class Room(string name, RoomPolicy policy)
             logger.LogInformation("SFU {Which} transport of {Id}: {State} {Reason}", publish ? "publish" : "subscribe", peer.Id, state, reason);
     }
 
-    /// <summary>Queues <paramref name="message"/> for every member but one, then gives up the caller's reference.</summary>
-    private void BroadcastLocked(SharedMessage message, Participant? except)
+    private void BroadcastLocked(byte[] message, Participant? except)
     {
         foreach (Participant member in _members)
         {
             if (!ReferenceEquals(member, except)) member.Sink.TrySend(message);
         }
-        message.Release();
     }
 
     internal static byte[] Serialize<T>(T message, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>

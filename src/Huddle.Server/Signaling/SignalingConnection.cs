@@ -40,34 +40,18 @@ internal sealed class SignalingConnection : IMessageSink
         _logger = logger;
     }
 
-    /// <summary>
-    /// A message waiting for the socket (its own bytes, or a reference to one shared with others), with the
-    /// moment it was queued (<see cref="Stopwatch"/> ticks).
-    /// </summary>
-    private readonly record struct Outgoing(byte[]? Utf8Json, SharedMessage? Shared, long QueuedAt);
+    /// <summary>A message waiting for the socket, with the moment it was queued (<see cref="Stopwatch"/> ticks).</summary>
+    private readonly record struct Outgoing(byte[] Utf8Json, long QueuedAt);
 
     public bool TrySend(byte[] utf8Json)
     {
-        if (_outbox.Writer.TryWrite(new Outgoing(utf8Json, null, Stopwatch.GetTimestamp()))) return true;
-        Overflowed();
+        if (_outbox.Writer.TryWrite(new Outgoing(utf8Json, Stopwatch.GetTimestamp()))) return true;
+        if (!_abort.IsCancellationRequested)
+        {
+            _logger.LogWarning("Closing a signaling socket whose send queue overflowed");
+            _abort.Cancel();
+        }
         return false;
-    }
-
-    public bool TrySend(SharedMessage message)
-    {
-        message.AddReference();
-        if (_outbox.Writer.TryWrite(new Outgoing(null, message, Stopwatch.GetTimestamp()))) return true;
-        message.Release();
-        Overflowed();
-        return false;
-    }
-
-    private void Overflowed()
-    {
-        // Refused because the queue is complete (the socket is closing) rather than full: nothing to do.
-        if (_outbox.Reader.Count < SendQueueLimit || _abort.IsCancellationRequested) return;
-        _logger.LogWarning("Closing a signaling socket whose send queue overflowed");
-        _abort.Cancel();
     }
 
     /// <summary>An error the server answered a message with (information level: clients cause them).</summary>
@@ -247,15 +231,7 @@ internal sealed class SignalingConnection : IMessageSink
         {
             await foreach (Outgoing message in _outbox.Reader.ReadAllAsync(CancellationToken.None))
             {
-                try
-                {
-                    ReadOnlyMemory<byte> utf8Json = message.Shared is { } shared ? shared.Utf8Json : message.Utf8Json;
-                    await _socket.SendAsync(utf8Json, WebSocketMessageType.Text, endOfMessage: true, cancel);
-                }
-                finally
-                {
-                    message.Shared?.Release();
-                }
+                await _socket.SendAsync(message.Utf8Json, WebSocketMessageType.Text, endOfMessage: true, cancel);
                 _stats.Sent(message.QueuedAt);
             }
             cancel.ThrowIfCancellationRequested();
@@ -269,12 +245,6 @@ internal sealed class SignalingConnection : IMessageSink
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
             _abort.Cancel();
-        }
-        finally
-        {
-            // Whatever is still queued will not be sent: give shared messages back.
-            _outbox.Writer.TryComplete();
-            while (_outbox.Reader.TryRead(out Outgoing left)) left.Shared?.Release();
         }
     }
 }
