@@ -174,15 +174,22 @@ public sealed class Signaling : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         KeepAlive.Remove(this);
+        // Our close frame, then the reader takes what is still coming and the server's close frame.
+        // CloseAsync would receive by itself beside the reader and could split a message between the two.
+        await _sendLock.WaitAsync();
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            if (_socket.State == WebSocketState.Open) await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+            if (_socket.State == WebSocketState.Open) await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
         }
-        _socket.Dispose();
+        finally
+        {
+            _sendLock.Release();
+        }
         try { await _reader.WaitAsync(TimeSpan.FromSeconds(2)); } catch (Exception) { }
+        _socket.Dispose();
     }
 }

@@ -124,19 +124,31 @@ public sealed class TestClient : IAsyncDisposable
     /// <summary>Drops the TCP connection without a close handshake, as a crashed tab would.</summary>
     public void Abort() => _socket.Abort();
 
+    /// <summary>
+    /// Leaves as a page does: sends our close frame, then lets the read loop take what the server still
+    /// sends and its close frame. Not <see cref="WebSocket.CloseAsync"/>: it receives by itself, beside
+    /// the read loop's receive, and one of the two can then get the middle of a message (a long
+    /// description), which reads as bytes that are not JSON.
+    /// </summary>
     public async Task CloseAsync()
     {
         if (_socket.State == WebSocketState.Open)
         {
             using var timeout = new CancellationTokenSource(DefaultWait);
+            await _sendLock.WaitAsync();
             try
             {
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
             }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
             {
             }
+            finally
+            {
+                _sendLock.Release();
+            }
         }
+        await Task.WhenAny(_reader, Task.Delay(DefaultWait));
     }
 
     public async ValueTask DisposeAsync()
