@@ -102,6 +102,52 @@ public sealed class ConcurrencyTests
         await JoinLeaveTests.WaitUntilAsync(() => server.Rooms.RoomCount == 0);
     }
 
+    [Fact]
+    public async Task Chat_arrives_whole_and_in_order_while_others_drop_out_mid_broadcast()
+    {
+        // A broadcast is serialized once and queued for every member; sockets that close with messages
+        // still queued must not disturb the others' copies or their order. (Chat goes through the server
+        // in SFU rooms; these members join without media.)
+        await using var server = HuddleServer.With("--Huddle:RoomMode=sfu");
+        await server.InitializeAsync();
+        string room = RoomNames.Unique("busy-chat");
+        TestClient[] talkers = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => server.JoinAsync(room, $"T{i}")));
+        TestClient[] listeners = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => server.JoinAsync(room, $"L{i}")));
+        TestClient[] leavers = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => server.JoinAsync(room, $"X{i}")));
+        const int PerTalker = 40;
+        static string Text(int talker, int n) => $"{talker}:{n}:" + new string((char)('a' + (talker * 7 + n) % 26), 1990);
+
+        Task talking = Task.WhenAll(talkers.Select(async (talker, t) =>
+        {
+            for (int n = 0; n < PerTalker; n++) await talker.SendAsync(new { type = "chat", text = Text(t, n) });
+        }));
+        Task leaving = Task.WhenAll(leavers.Select(async (leaver, i) =>
+        {
+            await Task.Delay(Random.Shared.Next(0, 60));
+            if (i % 2 == 0) leaver.Abort();
+            await leaver.DisposeAsync();
+        }));
+        await Task.WhenAll(talking, leaving);
+
+        string[] talkerIds = [.. talkers.Select(t => t.Id!)];
+        foreach (TestClient listener in listeners)
+        {
+            int[] next = new int[talkers.Length];
+            while (next.Sum() < talkers.Length * PerTalker)
+            {
+                JsonObject message = await listener.NextAsync();
+                if ((string?)message["type"] != "chat") continue;
+                int t = Array.IndexOf(talkerIds, (string)message["from"]!);
+                Assert.True(t >= 0, $"a chat from someone who did not talk: {message["from"]}");
+                Assert.Equal(Text(t, next[t]), (string?)message["text"]);
+                next[t]++;
+            }
+        }
+
+        foreach (TestClient client in talkers.Concat(listeners)) await client.DisposeAsync();
+        await JoinLeaveTests.WaitUntilAsync(() => server.Rooms.RoomCount == 0);
+    }
+
     /// <summary>Applies messages until none arrives for a while.</summary>
     private static async Task<View> SettleAsync(TestClient client, JsonObject joined)
     {

@@ -46,11 +46,10 @@ internal sealed class SignalingConnection : IMessageSink
     public bool TrySend(byte[] utf8Json)
     {
         if (_outbox.Writer.TryWrite(new Outgoing(utf8Json, Stopwatch.GetTimestamp()))) return true;
-        if (!_abort.IsCancellationRequested)
-        {
-            _logger.LogWarning("Closing a signaling socket whose send queue overflowed");
-            _abort.Cancel();
-        }
+        // Refused because the queue is complete (the socket is closing) rather than full: nothing to report.
+        if (_outbox.Reader.Count < SendQueueLimit || _abort.IsCancellationRequested) return false;
+        _logger.LogWarning("Closing a signaling socket whose send queue overflowed");
+        _abort.Cancel();
         return false;
     }
 
