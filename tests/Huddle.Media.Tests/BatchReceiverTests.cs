@@ -79,6 +79,36 @@ public class BatchReceiverTests
     }
 
     [Fact]
+    public void Coalesced_datagrams_are_split_back_into_the_datagrams_that_were_sent()
+    {
+        // A segmented send (UDP GSO) of a frame's packets, then a shorter one on its own, then another
+        // run: with UDP GRO the kernel hands each run over as one buffer, which must come out as the
+        // datagrams sent, in order, each with the run's arrival time.
+        using var receiver = new BatchReceiver(coalesce: true);
+        using Socket a = Bound(), sender = Bound();
+        var toA = new Collector();
+        receiver.Add(a, toA);
+        Thread.Sleep(UdpMediaSocketTests.KernelStampsOn);
+        byte[][] sent = [.. new[] { 1200, 1200, 1200, 700, 120, 1000, 1000 }.Select((length, i) => Enumerable.Repeat((byte)(i + 1), length).ToArray())];
+        long before = BatchReceiver.UnixTicks();
+        using (var batch = new SendBatch(sender))
+        {
+            foreach (byte[] datagram in sent) Assert.True(batch.TryAdd(datagram, a.LocalEndPoint!.Serialize()));
+            FlushResult result = batch.Flush();
+            Assert.Equal(sent.Length, result.Sent);
+            Assert.Equal(2, result.Segmented); // [1200, 1200, 1200, 700], [120], [1000, 1000]
+        }
+        WaitFor(() => toA.Got.Count >= sent.Length);
+        Thread.Sleep(100);
+        long after = BatchReceiver.UnixTicks();
+
+        Assert.Equal(sent, toA.Got.Select(g => g.Data));
+        Assert.All(toA.Got, g => Assert.InRange(g.At, before, after));
+        Assert.Equal(sent.Length, receiver.Datagrams);
+        Assert.Equal(2, receiver.Coalesced);
+    }
+
+    [Fact]
     public void A_removed_socket_gets_nothing_more_and_the_others_keep_receiving()
     {
         using var receiver = new BatchReceiver();

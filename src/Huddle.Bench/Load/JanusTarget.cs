@@ -22,18 +22,21 @@ internal sealed class JanusTarget : ILoadTarget
     private readonly Uri _api;
     private readonly int _maxPublishers;
     private readonly DtlsContext _dtls = new();
-    private readonly BatchReceiver _receiver = new("load-receive", settleMs: 1);
+    private readonly BatchReceiver _receiver;
     private readonly ConcurrentDictionary<string, JanusRoom> _rooms = new(StringComparer.Ordinal);
     private long _lastRoom = 1000;
 
-    private JanusTarget(ChildProcess process, Uri api, int maxPublishers)
+    private JanusTarget(ChildProcess process, Uri api, int maxPublishers, bool coalesce)
     {
+        _receiver = new BatchReceiver("load-receive", settleMs: 1, coalesce: coalesce);
         _process = process;
         _api = api;
         _maxPublishers = maxPublishers;
     }
 
     public string Name => "janus";
+
+    public BatchReceiver? Receiver => _receiver;
 
     public int? Pid => _process.Pid;
 
@@ -47,7 +50,7 @@ internal sealed class JanusTarget : ILoadTarget
         string[] extra = (Environment.GetEnvironmentVariable("HUDDLE_JANUS_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var process = ChildProcess.StartProgram(script, [port.ToString(CultureInfo.InvariantCulture), RtpPorts, .. extra], Path.Combine(artifacts, "janus.log"),
             new Dictionary<string, string> { ["JANUS_RUN_DIR"] = Path.Combine(artifacts, "janus-config") });
-        var target = new JanusTarget(process, new Uri($"ws://127.0.0.1:{port}/"), Math.Max(options.Participants, 2));
+        var target = new JanusTarget(process, new Uri($"ws://127.0.0.1:{port}/"), Math.Max(options.Participants, 2), options.ReceiveOffload);
         try
         {
             await target.WaitReadyAsync(port);

@@ -53,7 +53,7 @@ internal static class LoadCommand
             {
                 "huddle" => await HuddleTarget.StartAsync(options, bots),
                 "janus" => await JanusTarget.StartAsync(options),
-                _ => await RelayTarget.StartAsync(),
+                _ => await RelayTarget.StartAsync(options),
             };
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
@@ -181,6 +181,8 @@ internal static class LoadCommand
         }
 
         result.PrintSummary(Console.Out);
+        if (target.Receiver is { Datagrams: > 0 } receiver)
+            Console.WriteLine($"bots' receive thread, whole run: {receiver.Datagrams:N0} datagrams in {receiver.Calls:N0} recvmmsg calls; {receiver.Coalesced:N0} buffers held several datagrams (UDP GRO{(options.ReceiveOffload ? "" : ", off")})");
         if (options.SvgPath is { } svg)
         {
             // One plot per target when several run: plot.svg → plot-huddle.svg.

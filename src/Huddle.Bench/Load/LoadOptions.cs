@@ -39,6 +39,12 @@ internal sealed record LoadOptions
 
     public string? SvgPath { get; init; }
 
+    /// <summary>
+    /// The bots' sockets take UDP GRO (<see cref="Huddle.Media.Udp.BatchReceiver"/>): datagrams a target sent
+    /// with GSO reach them in one piece instead of being split again on loopback. <c>--no-gro</c> turns it off.
+    /// </summary>
+    public bool ReceiveOffload { get; init; } = true;
+
     /// <summary>Exit non-zero unless media flowed to every receiver from every sender and nothing was lost.</summary>
     public bool Check { get; init; }
 
@@ -50,7 +56,7 @@ internal sealed record LoadOptions
         {
             string name = args[i];
             string? value = i + 1 < args.Length ? args[i + 1] : null;
-            bool takesValue = name != "--check";
+            bool takesValue = name is not ("--check" or "--no-gro");
             if (takesValue && value is null)
             {
                 error = $"{name} needs a value";
@@ -75,6 +81,7 @@ internal sealed record LoadOptions
                     "--out" => options with { JsonPath = value },
                     "--svg" => options with { SvgPath = value },
                     "--check" => options with { Check = true },
+                    "--no-gro" => options with { ReceiveOffload = false },
                     _ => throw new ArgumentException($"unknown option {name}"),
                 };
             }

@@ -88,23 +88,26 @@ internal sealed class RelayTarget : ILoadTarget
 {
     private readonly ChildProcess _process;
     private readonly IPEndPoint _relay;
-    private readonly BatchReceiver _receiver = new("load-receive", settleMs: 1);
+    private readonly BatchReceiver _receiver;
 
-    private RelayTarget(ChildProcess process, IPEndPoint relay)
+    private RelayTarget(ChildProcess process, IPEndPoint relay, bool coalesce)
     {
+        _receiver = new BatchReceiver("load-receive", settleMs: 1, coalesce: coalesce);
         _process = process;
         _relay = relay;
     }
 
     public string Name => "relay";
 
+    public BatchReceiver? Receiver => _receiver;
+
     public int? Pid => _process.Pid;
 
-    public static async Task<RelayTarget> StartAsync()
+    public static async Task<RelayTarget> StartAsync(LoadOptions options)
     {
         int port = ChildProcess.FreePort(udp: true);
         var process = ChildProcess.Start("relay", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], Path.Combine("artifacts", "load", "relay.log"));
-        var target = new RelayTarget(process, new IPEndPoint(IPAddress.Loopback, port));
+        var target = new RelayTarget(process, new IPEndPoint(IPAddress.Loopback, port), options.ReceiveOffload);
         // Ready when a join is answered.
         await using IMediaBot probe = await target.JoinAsync("probe", uint.MaxValue, new LatencyHistogram(), CancellationToken.None);
         return target;

@@ -15,6 +15,9 @@ internal interface ILoadTarget : IAsyncDisposable
 
     Task<IMediaBot> JoinAsync(string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken);
 
+    /// <summary>The bots' shared receive thread (null for signaling-only targets).</summary>
+    BatchReceiver? Receiver { get; }
+
     /// <summary>The server's own counters, when it has them (Huddle's <c>/api/media/stats</c>).</summary>
     Task<ServerFigures?> ReadFiguresAsync();
 }
@@ -39,10 +42,11 @@ internal sealed class HuddleTarget : ILoadTarget
     private readonly Uri _server;
     private readonly HttpClient _http;
     private readonly DtlsContext _dtls = new();
-    private readonly BatchReceiver _receiver = new("load-receive", settleMs: 1);
+    private readonly BatchReceiver _receiver;
 
-    private HuddleTarget(Uri server, ChildProcess? process, int? pid)
+    private HuddleTarget(Uri server, ChildProcess? process, int? pid, LoadOptions options)
     {
+        _receiver = new BatchReceiver("load-receive", settleMs: 1, coalesce: options.ReceiveOffload);
         _server = server;
         _process = process;
         Pid = pid ?? process?.Pid;
@@ -51,13 +55,15 @@ internal sealed class HuddleTarget : ILoadTarget
 
     public string Name => "huddle";
 
+    public BatchReceiver? Receiver => _receiver;
+
     public int? Pid { get; }
 
     public Uri Server => _server;
 
     public static async Task<HuddleTarget> StartAsync(LoadOptions options, int seats)
     {
-        if (options.Server is { } existing) return new HuddleTarget(existing, null, options.ServerPid);
+        if (options.Server is { } existing) return new HuddleTarget(existing, null, options.ServerPid, options);
         int http = ChildProcess.FreePort(udp: false);
         int media = ChildProcess.FreePort(udp: true);
         var process = ChildProcess.Start("serve",
@@ -66,7 +72,7 @@ internal sealed class HuddleTarget : ILoadTarget
             "--Huddle:RoomMode=sfu", $"--Huddle:SfuCapacity={Math.Max(50, options.Participants)}", $"--Huddle:SfuServerCapacity={Math.Max(500, seats)}",
             $"--Huddle:MaxConnections={Math.Max(10_000, seats + 100)}", "--Logging:LogLevel:Default=Warning",
         ], Path.Combine("artifacts", "load", "huddle-server.log"));
-        var target = new HuddleTarget(new Uri($"http://127.0.0.1:{http}/"), process, null);
+        var target = new HuddleTarget(new Uri($"http://127.0.0.1:{http}/"), process, null, options);
         await target.WaitReadyAsync();
         return target;
     }

@@ -46,17 +46,6 @@ internal static unsafe partial class LinuxUdp
         public uint Length;
     }
 
-    /// <summary>struct cmsghdr followed by a struct timespec.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    public struct TimestampControl
-    {
-        public nuint Length;
-        public int Level;
-        public int Type;
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
     /// <summary>struct epoll_event as x86-64 packs it (12 bytes); other 64-bit ABIs pad it to 16.</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
     public struct EpollEventPacked
@@ -100,6 +89,9 @@ internal static unsafe partial class LinuxUdp
     public const int SolUdp = 17;
     public const int UdpSegment = 103;
     public const int UdpMaxSegments = 64;
+    // UDP generic receive offload (Linux 5.0+): a socket that asks for it may be handed several
+    // datagrams of one sender in one buffer, with a UDP_GRO control message giving the segment size.
+    public const int UdpGro = 104;
 
     /// <summary>A struct cmsghdr carrying UDP_SEGMENT's 16-bit segment size, padded to CMSG_SPACE(2).</summary>
     [StructLayout(LayoutKind.Sequential)]

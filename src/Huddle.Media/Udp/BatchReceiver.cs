@@ -26,18 +26,21 @@ public sealed unsafe class BatchReceiver : IDisposable
 {
     private const int Batch = 32;
     private const int MaxDatagram = 2048;
+    // With UDP_GRO one slot may hold up to 64 KiB of coalesced datagrams.
+    private const int MaxCoalesced = 65_536;
     private const int MaxEvents = 64;
     private const int ReceiveBufferBytes = 2 * 1024 * 1024;
 
     private readonly int _epoll;
     private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
     private readonly Thread _thread;
-    private readonly MessageSlots _slots = new(Batch, MaxDatagram, names: false, timestamps: true);
+    private readonly MessageSlots _slots;
     private readonly byte* _events;
     private long _nextId;
     private volatile bool _disposed;
 
     private readonly int _settleMs;
+    private readonly bool _coalesce;
 
     /// <param name="settleMs">
     /// After a round of wake-up and draining that brought fewer than a batch of datagrams, wait this long
@@ -45,9 +48,17 @@ public sealed unsafe class BatchReceiver : IDisposable
     /// about a thousand times a second instead of once for every few packets (each wake-up is a context
     /// switch, the largest cost of bots in perf). The kernel's timestamps keep latency figures exact.
     /// </param>
-    public BatchReceiver(string name = "huddle-batch-receive", int settleMs = 0)
+    /// <param name="coalesce">
+    /// Ask the kernel for UDP GRO on each socket: consecutive datagrams of one sender (such as a server's
+    /// GSO send of a video frame's packets) arrive as one buffer, split here, with one arrival time. On
+    /// loopback the sender's system call delivers into our socket, so this also spares the sender from
+    /// splitting its GSO sends again, which a network card would have done on a real link.
+    /// </param>
+    public BatchReceiver(string name = "huddle-batch-receive", int settleMs = 0, bool coalesce = false)
     {
         _settleMs = settleMs;
+        _coalesce = coalesce;
+        _slots = new MessageSlots(Batch, coalesce ? MaxCoalesced : MaxDatagram, names: false, timestamps: true);
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("BatchReceiver needs Linux (epoll, recvmmsg)");
         _epoll = LinuxUdp.epoll_create1(0);
         if (_epoll < 0) throw new SocketException(Marshal.GetLastPInvokeError());
@@ -62,8 +73,12 @@ public sealed unsafe class BatchReceiver : IDisposable
     /// <summary>recvmmsg calls that returned datagrams (Datagrams / Calls is the batch size achieved).</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
+    /// <summary>Buffers that held several datagrams coalesced by the kernel (UDP GRO).</summary>
+    public long Coalesced => Interlocked.Read(ref _coalesced);
+
     private long _datagrams;
     private long _calls;
+    private long _coalesced;
 
     /// <summary>Starts delivering <paramref name="socket"/>'s datagrams to <paramref name="handler"/>; nothing else may receive on it.</summary>
     public void Add(Socket socket, IDatagramHandler handler)
@@ -73,6 +88,8 @@ public sealed unsafe class BatchReceiver : IDisposable
         int fd = (int)socket.Handle;
         int on = 1;
         LinuxUdp.setsockopt(fd, LinuxUdp.SolSocket, LinuxUdp.SoTimestampNs, &on, sizeof(int));
+        // A kernel without UDP GRO (before 5.0) refuses it and hands out datagrams one by one: nothing to do.
+        if (_coalesce) LinuxUdp.setsockopt(fd, LinuxUdp.SolUdp, LinuxUdp.UdpGro, &on, sizeof(int));
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         var entry = new Entry(socket, fd, handler);
         _entries[id] = entry;
@@ -142,7 +159,7 @@ public sealed unsafe class BatchReceiver : IDisposable
     /// <summary>Hands out everything queued on the entry's socket; returns how many datagrams that was.</summary>
     private int Drain(Entry entry)
     {
-        int total = 0;
+        int total = 0, before = 0;
         while (true)
         {
             _slots.PrepareReceive();
@@ -153,9 +170,7 @@ public sealed unsafe class BatchReceiver : IDisposable
                 if (n < 0 && Marshal.GetLastPInvokeError() == LinuxUdp.EConnRefused) continue;
                 return total;
             }
-            total += n;
             Interlocked.Increment(ref _calls);
-            Interlocked.Add(ref _datagrams, n);
             long fallback = 0;
             for (int i = 0; i < n; i++)
             {
@@ -165,16 +180,36 @@ public sealed unsafe class BatchReceiver : IDisposable
                     if (fallback == 0) fallback = UnixTicks();
                     receivedAt = fallback;
                 }
-                try
+                Span<byte> received = _slots.Received(i);
+                int segment = _coalesce ? _slots.SegmentSize(i) : 0;
+                if (segment <= 0 || segment >= received.Length)
                 {
-                    entry.Handler.OnDatagram(_slots.Received(i), receivedAt);
+                    Deliver(entry, received, receivedAt);
+                    total++;
+                    continue;
                 }
-                catch (Exception)
+                Interlocked.Increment(ref _coalesced);
+                for (int offset = 0; offset < received.Length; offset += segment)
                 {
-                    // One handler's failure must not stop the others' sockets.
+                    Deliver(entry, received.Slice(offset, Math.Min(segment, received.Length - offset)), receivedAt);
+                    total++;
                 }
             }
+            Interlocked.Add(ref _datagrams, total - before);
+            before = total;
             if (n < Batch) return total;
+        }
+    }
+
+    private static void Deliver(Entry entry, Span<byte> datagram, long receivedAt)
+    {
+        try
+        {
+            entry.Handler.OnDatagram(datagram, receivedAt);
+        }
+        catch (Exception)
+        {
+            // One handler's failure must not stop the others' sockets.
         }
     }
 

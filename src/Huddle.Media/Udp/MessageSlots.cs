@@ -6,11 +6,15 @@ namespace Huddle.Media.Udp;
 /// <summary>
 /// Native memory for a batch of datagrams as recvmmsg and sendmmsg take them (man 2 recvmmsg): per slot
 /// a data buffer with its iovec and mmsghdr, optionally room for a socket address and for the kernel's
-/// arrival timestamp (SO_TIMESTAMPNS). Allocated once, freed on Dispose; one thread uses it.
+/// arrival timestamp (SO_TIMESTAMPNS) and the segment size of coalesced datagrams (UDP_GRO).
+/// Allocated once, freed on Dispose; one thread uses it.
 /// </summary>
 internal sealed unsafe class MessageSlots : IDisposable
 {
     public const int NameBytes = 128; // sockaddr_storage
+    // Room for SO_TIMESTAMPNS's control message (CMSG_SPACE(16) = 32) and UDP_GRO's (CMSG_SPACE(4) = 24).
+    private const int ControlBytes = 64;
+    private const int ControlHeaderBytes = 16; // struct cmsghdr on 64-bit Linux: size_t, int, int
 
     public MessageSlots(int count, int slotBytes, bool names, bool timestamps)
     {
@@ -20,7 +24,7 @@ internal sealed unsafe class MessageSlots : IDisposable
         Iovs = (LinuxUdp.IoVec*)NativeMemory.AllocZeroed((nuint)(count * sizeof(LinuxUdp.IoVec)));
         Messages = (LinuxUdp.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(count * sizeof(LinuxUdp.MMsgHdr)));
         if (names) Names = (byte*)NativeMemory.AllocZeroed((nuint)(count * NameBytes));
-        if (timestamps) Controls = (LinuxUdp.TimestampControl*)NativeMemory.AllocZeroed((nuint)(count * sizeof(LinuxUdp.TimestampControl)));
+        if (timestamps) Controls = (byte*)NativeMemory.AllocZeroed((nuint)(count * ControlBytes));
         for (int i = 0; i < count; i++)
         {
             Iovs[i].Base = Data + i * slotBytes;
@@ -28,7 +32,7 @@ internal sealed unsafe class MessageSlots : IDisposable
             Messages[i].Header.Iov = &Iovs[i];
             Messages[i].Header.IovLength = 1;
             if (names) Messages[i].Header.Name = Names + i * NameBytes;
-            if (timestamps) Messages[i].Header.Control = &Controls[i];
+            if (timestamps) Messages[i].Header.Control = Controls + i * ControlBytes;
         }
     }
 
@@ -44,7 +48,8 @@ internal sealed unsafe class MessageSlots : IDisposable
 
     public LinuxUdp.MMsgHdr* Messages { get; }
 
-    public LinuxUdp.TimestampControl* Controls { get; }
+    /// <summary>Per slot <see cref="ControlBytes"/> of control messages (with timestamps only).</summary>
+    public byte* Controls { get; }
 
     /// <summary>Makes every slot ready to receive: full buffers, room for an address and a timestamp.</summary>
     public void PrepareReceive()
@@ -52,7 +57,7 @@ internal sealed unsafe class MessageSlots : IDisposable
         for (int i = 0; i < Count; i++)
         {
             Messages[i].Header.NameLength = Names is null ? 0u : NameBytes;
-            Messages[i].Header.ControlLength = Controls is null ? 0 : (nuint)sizeof(LinuxUdp.TimestampControl);
+            Messages[i].Header.ControlLength = Controls is null ? 0u : ControlBytes;
             Messages[i].Header.Flags = 0;
         }
     }
@@ -63,11 +68,38 @@ internal sealed unsafe class MessageSlots : IDisposable
     /// <summary>The kernel's arrival time of slot <paramref name="i"/>'s datagram, in 100-ns ticks since the Unix epoch; 0 when absent.</summary>
     public long ArrivalUnixTicks(int i)
     {
-        if (Controls is null) return 0;
-        LinuxUdp.TimestampControl* control = &Controls[i];
-        if (Messages[i].Header.ControlLength < (nuint)sizeof(LinuxUdp.TimestampControl)
-            || control->Level != LinuxUdp.SolSocket || control->Type != LinuxUdp.SoTimestampNs) return 0;
-        return control->Seconds * TimeSpan.TicksPerSecond + control->Nanoseconds / 100;
+        byte* data = FindControl(i, LinuxUdp.SolSocket, LinuxUdp.SoTimestampNs, 2 * sizeof(long));
+        if (data is null) return 0;
+        return ((long*)data)[0] * TimeSpan.TicksPerSecond + ((long*)data)[1] / 100;
+    }
+
+    /// <summary>
+    /// For a socket with UDP_GRO on: the size of each datagram coalesced into slot <paramref name="i"/>
+    /// (the last may be shorter), or 0 when the slot holds one datagram.
+    /// </summary>
+    public int SegmentSize(int i)
+    {
+        byte* data = FindControl(i, LinuxUdp.SolUdp, LinuxUdp.UdpGro, sizeof(int));
+        return data is null ? 0 : *(int*)data;
+    }
+
+    /// <summary>Walks slot <paramref name="i"/>'s control messages (CMSG_FIRSTHDR / CMSG_NXTHDR) for one of the given kind.</summary>
+    private byte* FindControl(int i, int level, int type, int dataBytes)
+    {
+        if (Controls is null) return null;
+        byte* start = Controls + i * ControlBytes;
+        nuint length = Math.Min(Messages[i].Header.ControlLength, (nuint)ControlBytes);
+        nuint offset = 0;
+        while (offset + ControlHeaderBytes <= length)
+        {
+            byte* header = start + offset;
+            nuint messageLength = *(nuint*)header;
+            if (messageLength < ControlHeaderBytes || offset + messageLength > length) return null;
+            if (*(int*)(header + 8) == level && *(int*)(header + 12) == type)
+                return messageLength >= (nuint)(ControlHeaderBytes + dataBytes) ? header + ControlHeaderBytes : null;
+            offset += (messageLength + 7) & ~(nuint)7;
+        }
+        return null;
     }
 
     public void Dispose()
