@@ -175,6 +175,36 @@ public sealed class IceTests
         Assert.Equal(rtp, endpoint.Datagrams[0]);
     }
 
+    [Fact]
+    public async Task The_client_connects_with_blocking_calls_only_so_its_socket_stays_out_of_the_runtimes_socket_engine()
+    {
+        // A socket that ever had an asynchronous operation is switched to non-blocking mode and watched by
+        // .NET's epoll thread for good, which then wakes for every datagram, also those a BatchReceiver
+        // reads (the load bots). After ICE the descriptor must still be in blocking mode.
+        using var socket = new UdpMediaSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Start();
+        var agent = new IceLiteAgent(IceCredentials.Generate());
+        var clientCredentials = IceCredentials.Generate();
+        agent.SetRemoteUfrag(clientCredentials.Ufrag);
+        socket.Register(new RecordingEndpoint(agent, socket));
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+        var client = new IceClient(clientCredentials, agent.Local.Ufrag, agent.Local.Password);
+        await client.ConnectAsync(peer, socket.LocalEndPoint);
+
+        Assert.True(client.Connected);
+        int flags = Fcntl((int)peer.Handle, GetFlags, 0);
+        Assert.True(flags >= 0, "fcntl(F_GETFL) failed");
+        Assert.Equal(0, flags & NonBlocking);
+    }
+
+    private const int GetFlags = 3; // F_GETFL
+    private const int NonBlocking = 0x800; // O_NONBLOCK on Linux
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl")]
+    private static extern int Fcntl(int fd, int command, int argument);
+
     internal static async Task Eventually(Func<bool> condition, int timeoutMs = 5000)
     {
         var deadline = Environment.TickCount64 + timeoutMs;

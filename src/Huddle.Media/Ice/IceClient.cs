@@ -100,34 +100,41 @@ public sealed class IceClient
     /// Runs the checks on <paramref name="socket"/> until the server answers: sends, waits with doubling
     /// timeouts from 100 ms, and gives up after 7 tries. The server's own checks that arrive meanwhile are
     /// answered; other datagrams go to <paramref name="other"/>.
+    /// <para>
+    /// Only synchronous calls touch the socket (a zero-wait poll every millisecond while waiting). An
+    /// asynchronous receive or send would hand its descriptor to .NET's socket engine for good, whose
+    /// thread then wakes for every datagram that arrives, even those a <see cref="Udp.BatchReceiver"/> reads:
+    /// in a 33-bot load run that was 16,000 wake-ups a second plus as many thread-pool hand-offs, on the
+    /// cores the server under test shares.
+    /// </para>
     /// </summary>
     public async Task ConnectAsync(Socket socket, EndPoint server, Action<ReadOnlyMemory<byte>>? other = null, CancellationToken cancellationToken = default)
     {
         byte[] request = new byte[StunConstants.MaxMessageLength];
         byte[] receive = new byte[2048];
         byte[] answer = new byte[StunConstants.MaxMessageLength];
+        EndPoint from = new IPEndPoint(server.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         TimeSpan timeout = TimeSpan.FromMilliseconds(100);
         for (int attempt = 0; attempt < MaxAttempts && !Connected; attempt++, timeout *= 2)
         {
             int length = WriteCheck(request);
-            await socket.SendToAsync(request.AsMemory(0, length), SocketFlags.None, server, cancellationToken);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(timeout);
-            try
+            socket.SendTo(request.AsSpan(0, length), SocketFlags.None, server);
+            long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            while (!Connected)
             {
-                while (!Connected)
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!socket.Poll(0, SelectMode.SelectRead))
                 {
-                    SocketReceiveFromResult result = await socket.ReceiveFromAsync(receive, SocketFlags.None, server, wait.Token);
-                    ReadOnlyMemory<byte> datagram = receive.AsMemory(0, result.ReceivedBytes);
-                    if (HandleResponse(datagram.Span)) break;
-                    int answered = server is IPEndPoint peer ? AnswerCheck(datagram.Span, peer, answer) : 0;
-                    if (answered > 0) await socket.SendToAsync(answer.AsMemory(0, answered), SocketFlags.None, server, cancellationToken);
-                    else other?.Invoke(datagram);
+                    if (Environment.TickCount64 >= deadline) break; // this attempt timed out; send again
+                    await Task.Delay(1, cancellationToken);
+                    continue;
                 }
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // This attempt timed out; send again.
+                int received = socket.ReceiveFrom(receive, SocketFlags.None, ref from);
+                ReadOnlyMemory<byte> datagram = receive.AsMemory(0, received);
+                if (HandleResponse(datagram.Span)) break;
+                int answered = server is IPEndPoint peer ? AnswerCheck(datagram.Span, peer, answer) : 0;
+                if (answered > 0) socket.SendTo(answer.AsSpan(0, answered), SocketFlags.None, server);
+                else other?.Invoke(datagram);
             }
         }
         if (!Connected) throw new TimeoutException("ICE: the server did not answer our connectivity checks");
