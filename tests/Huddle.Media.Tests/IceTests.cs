@@ -147,18 +147,9 @@ public sealed class IceTests
     [Fact]
     public async Task Over_real_udp_only_an_ice_validated_address_reaches_the_endpoint()
     {
-        using var socket = new UdpMediaSocket(new IPEndPoint(IPAddress.Loopback, 0));
-        socket.Start();
-        var agent = new IceLiteAgent(IceCredentials.Generate());
-        var clientCredentials = IceCredentials.Generate();
-        agent.SetRemoteUfrag(clientCredentials.Ufrag);
-        var endpoint = new RecordingEndpoint(agent, socket);
-        socket.Register(endpoint);
-
-        using var stranger = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        stranger.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var (socket, agent, clientCredentials, endpoint) = LiteServer();
+        using UdpMediaSocket _ = socket;
+        using Socket stranger = LoopbackSocket(), peer = LoopbackSocket();
         byte[] rtp = Convert.FromHexString("806f0001000000010000000a" + "deadbeef");
 
         // Before ICE, and from a stranger at any time, media is dropped.
@@ -181,14 +172,9 @@ public sealed class IceTests
         // A socket that ever had an asynchronous operation is switched to non-blocking mode and watched by
         // .NET's epoll thread for good, which then wakes for every datagram, also those a BatchReceiver
         // reads (the load bots). After ICE the descriptor must still be in blocking mode.
-        using var socket = new UdpMediaSocket(new IPEndPoint(IPAddress.Loopback, 0));
-        socket.Start();
-        var agent = new IceLiteAgent(IceCredentials.Generate());
-        var clientCredentials = IceCredentials.Generate();
-        agent.SetRemoteUfrag(clientCredentials.Ufrag);
-        socket.Register(new RecordingEndpoint(agent, socket));
-        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var (socket, agent, clientCredentials, _) = LiteServer();
+        using UdpMediaSocket server = socket;
+        using Socket peer = LoopbackSocket();
 
         var client = new IceClient(clientCredentials, agent.Local.Ufrag, agent.Local.Password);
         await client.ConnectAsync(peer, socket.LocalEndPoint);
@@ -197,6 +183,26 @@ public sealed class IceTests
         int flags = Fcntl((int)peer.Handle, GetFlags, 0);
         Assert.True(flags >= 0, "fcntl(F_GETFL) failed");
         Assert.Equal(0, flags & NonBlocking);
+    }
+
+    /// <summary>A lite agent on a real loopback media socket, expecting a client with the returned credentials.</summary>
+    private static (UdpMediaSocket Socket, IceLiteAgent Agent, IceCredentials Client, RecordingEndpoint Endpoint) LiteServer()
+    {
+        var socket = new UdpMediaSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Start();
+        var agent = new IceLiteAgent(IceCredentials.Generate());
+        var client = IceCredentials.Generate();
+        agent.SetRemoteUfrag(client.Ufrag);
+        var endpoint = new RecordingEndpoint(agent, socket);
+        socket.Register(endpoint);
+        return (socket, agent, client, endpoint);
+    }
+
+    private static Socket LoopbackSocket()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
     }
 
     private const int GetFlags = 3; // F_GETFL
