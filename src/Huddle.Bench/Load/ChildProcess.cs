@@ -130,4 +130,37 @@ internal static class ProcStats
         }
         return 0;
     }
+
+    /// <summary>
+    /// Context switches of a process's threads (voluntary: it waited; involuntary: it was preempted),
+    /// summed over the threads whose name starts with <paramref name="threadPrefix"/> (all when null),
+    /// from /proc/&lt;pid&gt;/task/*/status. A thread that ended meanwhile drops out of the sum.
+    /// </summary>
+    public static (long Voluntary, long Involuntary) ContextSwitches(int pid, string? threadPrefix = null)
+    {
+        long voluntary = 0, involuntary = 0;
+        try
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    if (threadPrefix is not null && !File.ReadAllText(Path.Combine(task, "comm")).StartsWith(threadPrefix, StringComparison.Ordinal)) continue;
+                    foreach (string line in File.ReadLines(Path.Combine(task, "status")))
+                    {
+                        if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)) voluntary += long.Parse(line.AsSpan(24).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                        else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal)) involuntary += long.Parse(line.AsSpan(27).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+                {
+                    // The thread ended while we read it.
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return (voluntary, involuntary);
+    }
 }

@@ -116,6 +116,7 @@ internal static class LoadCommand
         Console.WriteLine($"joined {all.Count} bots in {joinSeconds:F2} s; join time median {BrowserBench.Median(all.Select(b => b.Bot.JoinTime.TotalMilliseconds)):F1} ms");
 
         var result = new LoadResult { Options = options, Target = target.Name, Bots = all.Count, JoinSeconds = joinSeconds };
+        string? switchesLine = null;
         result.JoinMs.AddRange(all.Select(b => b.Bot.JoinTime.TotalMilliseconds));
         try
         {
@@ -155,8 +156,20 @@ internal static class LoadCommand
             // start of publishing, which would count as extra packets and make the window's tail.
             double warmup = await WarmUpAsync(all, cancel.Token);
             Console.WriteLine($"warm-up {warmup:F0} s (until the received rate held within 5 % for a second)");
+            // Who gets in whose way: the server's forwarding thread preempted, the bots' threads waking.
+            // (c243144 found bots' sockets waking .NET's socket thread 16,000 times a second this way.)
+            var switchesFrom = (Forwarding: target.Pid is { } serverPid ? ProcStats.ContextSwitches(serverPid, ForwardingThread) : default,
+                Bots: ProcStats.ContextSwitches(Environment.ProcessId));
+            long switchesAt = Stopwatch.GetTimestamp();
             await Measure(options, target, all, latency, result, cancel.Token);
             pacer.Stop();
+            double switchSeconds = Stopwatch.GetElapsedTime(switchesAt).TotalSeconds;
+            var switchesTo = (Forwarding: target.Pid is { } pid ? ProcStats.ContextSwitches(pid, ForwardingThread) : default,
+                Bots: ProcStats.ContextSwitches(Environment.ProcessId));
+            switchesLine = (target.Pid is null || switchesTo.Forwarding == default ? "" :
+                    $"server's forwarding thread: {(switchesTo.Forwarding.Involuntary - switchesFrom.Forwarding.Involuntary) / switchSeconds:N0} preemptions/s, " +
+                    $"{(switchesTo.Forwarding.Voluntary - switchesFrom.Forwarding.Voluntary) / switchSeconds:N0} waits/s; ") +
+                $"bots' threads: {(switchesTo.Bots.Voluntary + switchesTo.Bots.Involuntary - switchesFrom.Bots.Voluntary - switchesFrom.Bots.Involuntary) / switchSeconds:N0} context switches/s";
             Snapshot stopped = await Snapshot.TakeAsync(target, all, latency);
             // Packets still in flight arrive before the final count; the window ends when sending stopped.
             await Task.Delay(700, CancellationToken.None);
@@ -181,6 +194,7 @@ internal static class LoadCommand
         }
 
         result.PrintSummary(Console.Out);
+        if (switchesLine is not null) Console.WriteLine(switchesLine);
         if (target.Receiver is { Datagrams: > 0 } receiver)
             Console.WriteLine($"bots' receive thread, whole run: {receiver.Datagrams:N0} datagrams in {receiver.Calls:N0} recvmmsg calls; {receiver.Coalesced:N0} buffers held several datagrams (UDP GRO{(options.ReceiveOffload ? "" : ", off")})");
         if (options.SvgPath is { } svg)
@@ -222,6 +236,9 @@ internal static class LoadCommand
         }
         return watch.Elapsed.TotalSeconds;
     }
+
+    /// <summary>Huddle's media port thread (<c>UdpMediaSocket</c>), as /proc names it.</summary>
+    private const string ForwardingThread = "huddle-udp";
 
     private static async Task Measure(LoadOptions options, ILoadTarget target, List<Participant> all, LatencyHistogram latency, LoadResult result, CancellationToken cancellationToken)
     {
