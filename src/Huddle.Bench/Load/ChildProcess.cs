@@ -136,7 +136,7 @@ internal static class ProcStats
     /// summed over the threads whose name starts with <paramref name="threadPrefix"/> (all when null),
     /// from /proc/&lt;pid&gt;/task/*/status. A thread that ended meanwhile drops out of the sum.
     /// </summary>
-    public static (long Voluntary, long Involuntary) ContextSwitches(int pid, string? threadPrefix = null)
+    public static ThreadSwitches ContextSwitches(int pid, string? threadPrefix = null)
     {
         long voluntary = 0, involuntary = 0;
         try
@@ -161,6 +161,9 @@ internal static class ProcStats
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
-        return (voluntary, involuntary);
+        return new ThreadSwitches(voluntary, involuntary);
     }
 }
+
+/// <summary>Context switches counted by the kernel: the thread waited (voluntary) or was preempted (involuntary).</summary>
+internal readonly record struct ThreadSwitches(long Voluntary, long Involuntary);

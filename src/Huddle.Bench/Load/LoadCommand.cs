@@ -158,18 +158,11 @@ internal static class LoadCommand
             Console.WriteLine($"warm-up {warmup:F0} s (until the received rate held within 5 % for a second)");
             // Who gets in whose way: the server's forwarding thread preempted, the bots' threads waking.
             // (c243144 found bots' sockets waking .NET's socket thread 16,000 times a second this way.)
-            var switchesFrom = (Forwarding: target.Pid is { } serverPid ? ProcStats.ContextSwitches(serverPid, ForwardingThread) : default,
-                Bots: ProcStats.ContextSwitches(Environment.ProcessId));
+            var switchesFrom = ReadSwitches(target);
             long switchesAt = Stopwatch.GetTimestamp();
             await Measure(options, target, all, latency, result, cancel.Token);
             pacer.Stop();
-            double switchSeconds = Stopwatch.GetElapsedTime(switchesAt).TotalSeconds;
-            var switchesTo = (Forwarding: target.Pid is { } pid ? ProcStats.ContextSwitches(pid, ForwardingThread) : default,
-                Bots: ProcStats.ContextSwitches(Environment.ProcessId));
-            switchesLine = (target.Pid is null || switchesTo.Forwarding == default ? "" :
-                    $"server's forwarding thread: {(switchesTo.Forwarding.Involuntary - switchesFrom.Forwarding.Involuntary) / switchSeconds:N0} preemptions/s, " +
-                    $"{(switchesTo.Forwarding.Voluntary - switchesFrom.Forwarding.Voluntary) / switchSeconds:N0} waits/s; ") +
-                $"bots' threads: {(switchesTo.Bots.Voluntary + switchesTo.Bots.Involuntary - switchesFrom.Bots.Voluntary - switchesFrom.Bots.Involuntary) / switchSeconds:N0} context switches/s";
+            switchesLine = DescribeSwitches(switchesFrom, ReadSwitches(target), Stopwatch.GetElapsedTime(switchesAt).TotalSeconds);
             Snapshot stopped = await Snapshot.TakeAsync(target, all, latency);
             // Packets still in flight arrive before the final count; the window ends when sending stopped.
             await Task.Delay(700, CancellationToken.None);
@@ -235,6 +228,20 @@ internal static class LoadCommand
             lastRate = rate;
         }
         return watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Context switches of the target's forwarding thread (Huddle only) and of this process's threads.</summary>
+    private static (ThreadSwitches Forwarding, ThreadSwitches Bots) ReadSwitches(ILoadTarget target) =>
+        (target.Pid is { } pid ? ProcStats.ContextSwitches(pid, ForwardingThread) : default, ProcStats.ContextSwitches(Environment.ProcessId));
+
+    private static string DescribeSwitches((ThreadSwitches Forwarding, ThreadSwitches Bots) from,
+        (ThreadSwitches Forwarding, ThreadSwitches Bots) to, double seconds)
+    {
+        string bots = $"bots' threads: {(to.Bots.Voluntary + to.Bots.Involuntary - from.Bots.Voluntary - from.Bots.Involuntary) / seconds:N0} context switches/s";
+        // Janus and the relay have no thread of that name.
+        if (to.Forwarding == default) return bots;
+        return $"server's forwarding thread: {(to.Forwarding.Involuntary - from.Forwarding.Involuntary) / seconds:N0} preemptions/s, " +
+            $"{(to.Forwarding.Voluntary - from.Forwarding.Voluntary) / seconds:N0} waits/s; {bots}";
     }
 
     /// <summary>Huddle's media port thread (<c>UdpMediaSocket</c>), as /proc names it.</summary>
