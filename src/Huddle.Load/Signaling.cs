@@ -176,18 +176,21 @@ public sealed class Signaling : IAsyncDisposable
         KeepAlive.Remove(this);
         // Our close frame, then the reader takes what is still coming and the server's close frame.
         // CloseAsync would receive by itself beside the reader and could split a message between the two.
-        await _sendLock.WaitAsync();
-        try
+        // A send stuck on a dead connection must not hold the bot here: then it goes without a close frame.
+        if (await _sendLock.WaitAsync(TimeSpan.FromSeconds(2)))
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            if (_socket.State == WebSocketState.Open) await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-        {
-        }
-        finally
-        {
-            _sendLock.Release();
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                if (_socket.State == WebSocketState.Open) await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
         }
         try { await _reader.WaitAsync(TimeSpan.FromSeconds(2)); } catch (Exception) { }
         _socket.Dispose();

@@ -132,10 +132,9 @@ public sealed class TestClient : IAsyncDisposable
     /// </summary>
     public async Task CloseAsync()
     {
-        if (_socket.State == WebSocketState.Open)
+        if (_socket.State == WebSocketState.Open && await _sendLock.WaitAsync(DefaultWait))
         {
             using var timeout = new CancellationTokenSource(DefaultWait);
-            await _sendLock.WaitAsync();
             try
             {
                 await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
