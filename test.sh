@@ -51,8 +51,8 @@ say "Protocol tests (real Kestrel, real WebSockets)"
 dotnet test tests/Huddle.Server.Tests -c Release --no-build --nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=server.trx" --results-directory artifacts/test-results
 
-say "Load generator: a 10-second meeting of 3 bots against the server in its own process (media must flow everywhere, nothing lost on loopback)"
-dotnet src/Huddle.Bench/bin/Release/net10.0/Huddle.Bench.dll load --scenario meeting --participants 3 --bitrate 300k --fps 15 \
+say "Load generator: a 10-second meeting of 3 bots against the server in its own process, then against the raw relay (media must flow everywhere, nothing lost on loopback, both forwarding histograms filled)"
+dotnet src/Huddle.Bench/bin/Release/net10.0/Huddle.Bench.dll load --scenario meeting --target huddle,relay --participants 3 --bitrate 300k --fps 15 \
   --duration 10 --check --out artifacts/load/ci-meeting.json --svg artifacts/load/ci-meeting.svg
 
 say "Load generator: 100 signaling bots in 10 rooms chat and change media state for 5 s (every delivery must arrive)"

@@ -170,6 +170,7 @@ internal sealed class LoadResult
         if (Lost > 0) failures.Add($"{Lost} packets lost on loopback");
         if (Foreign > 0) failures.Add($"{Foreign} packets without a bot's tag");
         if (Receivers == 0) failures.Add("the scenario has no receivers");
+        if (Server is { } server && server.LatencyBuckets.Sum() == 0) failures.Add("the server's forwarding histogram recorded no copies");
         return failures;
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -21,6 +22,12 @@ internal static class RawRelay
     public static readonly byte[] JoinMagic = "HLDJ"u8.ToArray();
     public static readonly byte[] AckMagic = "HLDA"u8.ToArray();
 
+    /// <summary>
+    /// Asks the relay for its figures; the answer is <see cref="FiguresMagic"/>, then datagrams in, copies
+    /// sent, segmented sends, send failures and the forwarding histogram's buckets, all 64-bit little-endian.
+    /// </summary>
+    public static readonly byte[] FiguresMagic = "HLDS"u8.ToArray();
+
     public static int Run(string[] args)
     {
         int port = BrowserBench.Option(args, "--port", 0);
@@ -34,52 +41,139 @@ internal static class RawRelay
             (batch ? $"recvmmsg rounds, copies with sendmmsg{(segment ? " and UDP GSO" : "")}" : "one recvfrom and one sendto per copy"));
         using SendBatch? sends = batch ? new SendBatch(socket, segment) : null;
         using ReceiveBatch? receiveBatch = batch ? new ReceiveBatch(socket) : null;
+        var relay = new Relay(socket, sends);
         IReceiveRound receive = receiveBatch ?? (IReceiveRound)new SingleReceive(socket, 2048);
-        var rooms = new Dictionary<string, List<SocketAddress>>(StringComparer.Ordinal);
-        var members = new Dictionary<SocketAddress, List<SocketAddress>>();
-        var from = new SocketAddress(AddressFamily.InterNetwork);
-        while (true)
+        // Named like Huddle's media thread, so the load command reports its preemptions too.
+        var loop = new Thread(() => relay.Run(receive)) { Name = "huddle-udp-relay" };
+        loop.Start();
+        loop.Join();
+        return 0;
+    }
+
+    /// <summary>
+    /// The loop and its figures. Like Huddle's media port it times every copy from its datagram's arrival
+    /// in the socket (the kernel's stamp) to the send that carried it returning, so the two forwarding
+    /// histograms measure the same span.
+    /// </summary>
+    private sealed class Relay(Socket socket, SendBatch? sends)
+    {
+        private readonly Dictionary<string, List<SocketAddress>> _rooms = new(StringComparer.Ordinal);
+        private readonly Dictionary<SocketAddress, List<SocketAddress>> _members = [];
+        private readonly LatencyHistogram _forwarding = new();
+        // Datagrams of this round whose copies wait in the batch: when each arrived, how many copies.
+        private readonly (long ArrivedAt, int Copies)[] _waiting = new (long, int)[ReceiveBatch.Capacity];
+        private int _waitingCount;
+        private long _datagramsIn;
+        private long _sent;
+        private long _segmented;
+        private long _failed;
+
+        public void Run(IReceiveRound receive)
         {
-            int n = receive.Receive();
-            if (n < 0) return 0;
-            for (int i = 0; i < n; i++)
+            var from = new SocketAddress(AddressFamily.InterNetwork);
+            while (true)
             {
-                if (receive.Truncated(i) || !receive.TryGetSource(i, from)) continue;
-                ReadOnlySpan<byte> datagram = receive.Datagram(i);
-                if (members.TryGetValue(from, out List<SocketAddress>? room))
+                int n = receive.Receive();
+                if (n < 0) return;
+                var clock = RoundClock.Now();
+                for (int i = 0; i < n; i++)
                 {
-                    foreach (SocketAddress to in room)
-                    {
-                        if (to.Equals(from)) continue;
-                        if (sends is not null)
-                        {
-                            if (sends.Count == SendBatch.Capacity) sends.Flush();
-                            sends.TryAdd(datagram, to);
-                            continue;
-                        }
-                        try
-                        {
-                            socket.SendTo(datagram, SocketFlags.None, to);
-                        }
-                        catch (SocketException)
-                        {
-                        }
-                    }
+                    _datagramsIn++;
+                    if (receive.Truncated(i) || !receive.TryGetSource(i, from)) continue;
+                    Handle(receive.Datagram(i), from, clock.ArrivedAt(receive, i));
                 }
-                else if (datagram.Length > JoinMagic.Length && datagram.StartsWith(JoinMagic))
-                {
-                    string name = Encoding.UTF8.GetString(datagram[JoinMagic.Length..]);
-                    if (!rooms.TryGetValue(name, out List<SocketAddress>? list)) rooms[name] = list = [];
-                    var member = new SocketAddress(AddressFamily.InterNetwork);
-                    from.Buffer.Span.CopyTo(member.Buffer.Span);
-                    member.Size = from.Size;
-                    list.Add(member);
-                    members[member] = list;
-                    socket.SendTo(AckMagic, SocketFlags.None, from);
-                }
+                if (sends is { Count: > 0 }) Flush();
             }
-            if (sends is { Count: > 0 }) sends.Flush();
         }
+
+        private void Handle(ReadOnlySpan<byte> datagram, SocketAddress from, long arrivedAt)
+        {
+            if (_members.TryGetValue(from, out List<SocketAddress>? room))
+            {
+                int copies = 0;
+                foreach (SocketAddress to in room)
+                {
+                    if (to.Equals(from)) continue;
+                    if (sends is null)
+                    {
+                        SendNow(datagram, to);
+                        _forwarding.RecordSince(arrivedAt);
+                        continue;
+                    }
+                    if (sends.Count == SendBatch.Capacity)
+                    {
+                        if (copies > 0) _waiting[_waitingCount++] = (arrivedAt, copies);
+                        copies = 0;
+                        Flush();
+                    }
+                    if (sends.TryAdd(datagram, to)) copies++;
+                }
+                if (copies > 0) _waiting[_waitingCount++] = (arrivedAt, copies);
+            }
+            else if (datagram.Length > JoinMagic.Length && datagram.StartsWith(JoinMagic))
+            {
+                string name = Encoding.UTF8.GetString(datagram[JoinMagic.Length..]);
+                if (!_rooms.TryGetValue(name, out List<SocketAddress>? list)) _rooms[name] = list = [];
+                var member = new SocketAddress(AddressFamily.InterNetwork);
+                from.Buffer.Span.CopyTo(member.Buffer.Span);
+                member.Size = from.Size;
+                list.Add(member);
+                _members[member] = list;
+                SendNow(AckMagic, from);
+            }
+            else if (datagram.SequenceEqual(FiguresMagic))
+            {
+                SendNow(Figures(), from);
+            }
+        }
+
+        private void Flush()
+        {
+            FlushResult flushed = sends!.Flush();
+            for (int i = 0; i < _waitingCount; i++) _forwarding.RecordSince(_waiting[i].ArrivedAt, _waiting[i].Copies);
+            _waitingCount = 0;
+            _sent += flushed.Sent;
+            _segmented += flushed.Segmented;
+            _failed += flushed.Failed;
+        }
+
+        private void SendNow(ReadOnlySpan<byte> datagram, SocketAddress to)
+        {
+            try
+            {
+                socket.SendTo(datagram, SocketFlags.None, to);
+                _sent++;
+            }
+            catch (SocketException)
+            {
+                _failed++;
+            }
+        }
+
+        private byte[] Figures()
+        {
+            long[] buckets = _forwarding.Snapshot();
+            var answer = new byte[FiguresMagic.Length + (4 + buckets.Length) * sizeof(long)];
+            FiguresMagic.CopyTo(answer, 0);
+            Span<byte> rest = answer.AsSpan(FiguresMagic.Length);
+            long[] head = [_datagramsIn, _sent, _segmented, _failed];
+            foreach (long value in head.Concat(buckets))
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(rest, value);
+                rest = rest[sizeof(long)..];
+            }
+            return answer;
+        }
+    }
+
+    /// <summary>Reads the answer to <see cref="FiguresMagic"/>; null when it is not one.</summary>
+    public static ServerFigures? ParseFigures(ReadOnlySpan<byte> answer)
+    {
+        if (!answer.StartsWith(FiguresMagic) || (answer.Length - FiguresMagic.Length) != (4 + LatencyHistogram.BucketCount) * sizeof(long)) return null;
+        ReadOnlySpan<byte> rest = answer[FiguresMagic.Length..];
+        var values = new long[rest.Length / sizeof(long)];
+        for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadInt64LittleEndian(rest[(i * sizeof(long))..]);
+        return new ServerFigures(values[0], values[1], values[2], new Dictionary<string, long> { ["sendErrors"] = values[3] }, values[4..]);
     }
 }
 
@@ -116,7 +210,26 @@ internal sealed class RelayTarget : ILoadTarget
     public async Task<IMediaBot> JoinAsync(string room, uint index, LatencyHistogram latency, CancellationToken cancellationToken) =>
         await RelayBot.JoinAsync(_relay, room, index, latency, _receiver, cancellationToken);
 
-    public Task<ServerFigures?> ReadFiguresAsync() => Task.FromResult<ServerFigures?>(null);
+    public async Task<ServerFigures?> ReadFiguresAsync()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var answer = new byte[64 * 1024];
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            await socket.SendToAsync(RawRelay.FiguresMagic, _relay);
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                int length = await socket.ReceiveAsync(answer, wait.Token);
+                if (RawRelay.ParseFigures(answer.AsSpan(0, length)) is { } figures) return figures;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        throw new TimeoutException("the relay did not answer a request for its figures");
+    }
 
     public ValueTask DisposeAsync()
     {

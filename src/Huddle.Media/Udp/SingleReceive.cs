@@ -65,3 +65,30 @@ internal sealed class SingleReceive(Socket socket, int maxDatagram) : IReceiveRo
 
     public long ArrivalUnixTicks(int i) => 0;
 }
+
+/// <summary>
+/// Turns the kernel's arrival stamps of one receive round (wall clock, <see cref="IReceiveRound.ArrivalUnixTicks"/>)
+/// into <see cref="System.Diagnostics.Stopwatch"/> timestamps, the unit of <see cref="LatencyHistogram"/>: both
+/// clocks are read once when the round is taken, so a datagram's time in the socket is kept.
+/// </summary>
+internal readonly struct RoundClock
+{
+    private readonly long _nowStopwatch;
+    private readonly long _nowUnix;
+
+    private RoundClock(long nowStopwatch, long nowUnix)
+    {
+        _nowStopwatch = nowStopwatch;
+        _nowUnix = nowUnix;
+    }
+
+    public static RoundClock Now() => new(System.Diagnostics.Stopwatch.GetTimestamp(), BatchReceiver.UnixTicks());
+
+    /// <summary>When datagram <paramref name="i"/> of the round arrived; the round's start when the kernel gave no stamp.</summary>
+    public long ArrivedAt(IReceiveRound round, int i)
+    {
+        long arrival = round.ArrivalUnixTicks(i);
+        return arrival == 0 ? _nowStopwatch
+            : _nowStopwatch - Math.Max(0, _nowUnix - arrival) * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+    }
+}

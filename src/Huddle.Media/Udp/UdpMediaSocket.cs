@@ -219,9 +219,7 @@ public sealed class UdpMediaSocket : IDisposable
             if (!_posted.IsEmpty) RunPosted();
             // Odd: dispatching. The full fence keeps this round's reads of shared state after it.
             Interlocked.Increment(ref _dispatchEpoch);
-            // Kernel arrival times are on the wall clock; the latency histogram counts Stopwatch ticks.
-            long nowStopwatch = System.Diagnostics.Stopwatch.GetTimestamp();
-            long nowUnix = BatchReceiver.UnixTicks();
+            var clock = RoundClock.Now();
             long bytes = 0;
             for (int i = 0; i < n; i++)
             {
@@ -232,9 +230,7 @@ public sealed class UdpMediaSocket : IDisposable
                     Interlocked.Increment(ref Counters.DroppedMalformed);
                     continue;
                 }
-                long arrival = source.ArrivalUnixTicks(i);
-                t_receivedAt = arrival == 0 ? nowStopwatch
-                    : nowStopwatch - Math.Max(0, nowUnix - arrival) * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+                t_receivedAt = clock.ArrivedAt(source, i);
                 try
                 {
                     Dispatch(datagram, from);
