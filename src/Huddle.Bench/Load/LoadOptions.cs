@@ -45,6 +45,9 @@ internal sealed record LoadOptions
     /// </summary>
     public bool ReceiveOffload { get; init; } = true;
 
+    /// <summary>Forwarding threads of the raw relay (<c>--relay-threads</c>), each on its own SO_REUSEPORT socket.</summary>
+    public int RelayThreads { get; init; } = 1;
+
     /// <summary>Exit non-zero unless media flowed to every receiver from every sender and nothing was lost.</summary>
     public bool Check { get; init; }
 
@@ -75,6 +78,7 @@ internal sealed record LoadOptions
                     "--fps" => options with { FrameRate = int.Parse(value!, CultureInfo.InvariantCulture) },
                     "--duration" => options with { DurationSeconds = double.Parse(value!, CultureInfo.InvariantCulture) },
                     "--join-concurrency" => options with { JoinConcurrency = int.Parse(value!, CultureInfo.InvariantCulture) },
+                    "--relay-threads" => options with { RelayThreads = int.Parse(value!, CultureInfo.InvariantCulture) },
                     "--chat-rate" => options with { ChatRate = double.Parse(value!, CultureInfo.InvariantCulture) },
                     "--server" => options with { Server = new Uri(value!) },
                     "--server-pid" => options with { ServerPid = int.Parse(value!, CultureInfo.InvariantCulture) },
@@ -101,6 +105,7 @@ internal sealed record LoadOptions
         else if (options.FrameRate < 1 || options.FrameRate > 120) error = "--fps: 1 to 120";
         else if (options.DurationSeconds is < 1 or > 3600) error = "--duration: 1 to 3600 seconds";
         else if (options.JoinConcurrency < 1) error = "--join-concurrency: at least 1";
+        else if (options.RelayThreads is < 1 or > 16) error = "--relay-threads: 1 to 16";
         return error is null ? options : null;
     }
 

@@ -1,9 +1,11 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Huddle.Load;
+using Huddle.Media.Interop;
 using Huddle.Media.Udp;
 
 namespace Huddle.Bench.Load;
@@ -31,45 +33,115 @@ internal static class RawRelay
     public static int Run(string[] args)
     {
         int port = BrowserBench.Option(args, "--port", 0);
+        int threads = Math.Clamp(BrowserBench.Option(args, "--threads", 1), 1, 16);
         bool batch = !args.Contains("--no-batch") && SendBatch.IsSupported && ReceiveBatch.IsSupported;
         bool segment = batch && !args.Contains("--no-gso");
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.ReceiveBufferSize = 8 * 1024 * 1024;
-        socket.SendBufferSize = 8 * 1024 * 1024;
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
-        Console.WriteLine($"relay listening on {socket.LocalEndPoint}, " +
+        var shared = new Shared();
+        var loops = new List<Loop>();
+        for (int t = 0; t < threads; t++)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.ReceiveBufferSize = 8 * 1024 * 1024;
+            socket.SendBufferSize = 8 * 1024 * 1024;
+            if (threads > 1) ReusePort(socket);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            // The other threads' sockets share the first one's port.
+            port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+            loops.Add(new Loop(socket, batch ? new SendBatch(socket, segment) : null, batch ? new ReceiveBatch(socket) : null, shared));
+        }
+        shared.Loops = [.. loops];
+        Console.WriteLine($"relay listening on 127.0.0.1:{port}, {threads} thread(s), " +
             (batch ? $"recvmmsg rounds, copies with sendmmsg{(segment ? " and UDP GSO" : "")}" : "one recvfrom and one sendto per copy"));
-        using SendBatch? sends = batch ? new SendBatch(socket, segment) : null;
-        using ReceiveBatch? receiveBatch = batch ? new ReceiveBatch(socket) : null;
-        var relay = new Relay(socket, sends);
-        IReceiveRound receive = receiveBatch ?? (IReceiveRound)new SingleReceive(socket, 2048);
-        // Named like Huddle's media thread, so the load command reports its preemptions too.
-        var loop = new Thread(() => relay.Run(receive)) { Name = "huddle-udp-relay" };
-        loop.Start();
-        loop.Join();
+        // Named like Huddle's media thread, so the load command reports their preemptions too.
+        Thread[] running = [.. loops.Select((loop, i) => new Thread(loop.Run) { Name = $"huddle-udp-rel{i}" })];
+        foreach (Thread thread in running) thread.Start();
+        foreach (Thread thread in running) thread.Join();
         return 0;
     }
 
     /// <summary>
-    /// The loop and its figures. Like Huddle's media port it times every copy from its datagram's arrival
-    /// in the socket (the kernel's stamp) to the send that carried it returning, so the two forwarding
-    /// histograms measure the same span.
+    /// SO_REUSEPORT: several sockets on one port, the kernel spreading senders over them by a hash of their
+    /// address, so each sender's datagrams reach one thread, in order.
     /// </summary>
-    private sealed class Relay(Socket socket, SendBatch? sends)
+    private static unsafe void ReusePort(Socket socket)
     {
-        private readonly Dictionary<string, List<SocketAddress>> _rooms = new(StringComparer.Ordinal);
-        private readonly Dictionary<SocketAddress, List<SocketAddress>> _members = [];
-        private readonly LatencyHistogram _forwarding = new();
+        const int soReusePort = 15;
+        int on = 1;
+        if (LinuxUdp.setsockopt((int)socket.Handle, LinuxUdp.SolSocket, soReusePort, &on, sizeof(int)) != 0)
+            throw new SocketException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>Rooms, shared by the threads: members are copy-on-write arrays, so forwarding takes no lock.</summary>
+    private sealed class Shared
+    {
+        public readonly Dictionary<string, Room> Rooms = new(StringComparer.Ordinal);
+        public readonly ConcurrentDictionary<SocketAddress, Room> Members = new();
+        public Loop[] Loops = [];
+
+        public void Join(SocketAddress from, string name)
+        {
+            var member = new SocketAddress(AddressFamily.InterNetwork);
+            from.Buffer.Span.CopyTo(member.Buffer.Span);
+            member.Size = from.Size;
+            lock (Rooms)
+            {
+                if (Members.ContainsKey(member)) return;
+                if (!Rooms.TryGetValue(name, out Room? room)) Rooms[name] = room = new Room();
+                room.Members = [.. room.Members, member];
+                Members[member] = room;
+            }
+        }
+
+        /// <summary>Every thread's figures summed, in the shape <see cref="ParseFigures"/> reads.</summary>
+        public byte[] Figures()
+        {
+            long[] head = new long[4];
+            long[] buckets = new long[LatencyHistogram.BucketCount];
+            foreach (Loop loop in Loops)
+            {
+                head[0] += Volatile.Read(ref loop.DatagramsIn);
+                head[1] += Volatile.Read(ref loop.Sent);
+                head[2] += Volatile.Read(ref loop.Segmented);
+                head[3] += Volatile.Read(ref loop.Failed);
+                long[] own = loop.Forwarding.Snapshot();
+                for (int i = 0; i < buckets.Length; i++) buckets[i] += own[i];
+            }
+            var answer = new byte[FiguresMagic.Length + (head.Length + buckets.Length) * sizeof(long)];
+            FiguresMagic.CopyTo(answer, 0);
+            Span<byte> rest = answer.AsSpan(FiguresMagic.Length);
+            foreach (long value in head.Concat(buckets))
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(rest, value);
+                rest = rest[sizeof(long)..];
+            }
+            return answer;
+        }
+    }
+
+    private sealed class Room
+    {
+        public volatile SocketAddress[] Members = [];
+    }
+
+    /// <summary>
+    /// One thread's loop and figures. Like Huddle's media port it times every copy from its datagram's
+    /// arrival in the socket (the kernel's stamp) to the send that carried it returning, so the two
+    /// forwarding histograms measure the same span.
+    /// </summary>
+    private sealed class Loop(Socket socket, SendBatch? sends, ReceiveBatch? receiveBatch, Shared shared)
+    {
+        public readonly LatencyHistogram Forwarding = new();
+        public long DatagramsIn;
+        public long Sent;
+        public long Segmented;
+        public long Failed;
         // Datagrams of this round whose copies wait in the batch: when each arrived, how many copies.
         private readonly (long ArrivedAt, int Copies)[] _waiting = new (long, int)[ReceiveBatch.Capacity];
         private int _waitingCount;
-        private long _datagramsIn;
-        private long _sent;
-        private long _segmented;
-        private long _failed;
 
-        public void Run(IReceiveRound receive)
+        public void Run()
         {
+            IReceiveRound receive = receiveBatch ?? (IReceiveRound)new SingleReceive(socket, 2048);
             var from = new SocketAddress(AddressFamily.InterNetwork);
             while (true)
             {
@@ -78,7 +150,7 @@ internal static class RawRelay
                 var clock = RoundClock.Now();
                 for (int i = 0; i < n; i++)
                 {
-                    _datagramsIn++;
+                    Volatile.Write(ref DatagramsIn, DatagramsIn + 1);
                     if (receive.Truncated(i) || !receive.TryGetSource(i, from)) continue;
                     Handle(receive.Datagram(i), from, clock.ArrivedAt(receive, i));
                 }
@@ -88,16 +160,16 @@ internal static class RawRelay
 
         private void Handle(ReadOnlySpan<byte> datagram, SocketAddress from, long arrivedAt)
         {
-            if (_members.TryGetValue(from, out List<SocketAddress>? room))
+            if (shared.Members.TryGetValue(from, out Room? room))
             {
                 int copies = 0;
-                foreach (SocketAddress to in room)
+                foreach (SocketAddress to in room.Members)
                 {
                     if (to.Equals(from)) continue;
                     if (sends is null)
                     {
                         SendNow(datagram, to);
-                        _forwarding.RecordSince(arrivedAt);
+                        Forwarding.RecordSince(arrivedAt);
                         continue;
                     }
                     if (sends.Count == SendBatch.Capacity)
@@ -112,29 +184,23 @@ internal static class RawRelay
             }
             else if (datagram.Length > JoinMagic.Length && datagram.StartsWith(JoinMagic))
             {
-                string name = Encoding.UTF8.GetString(datagram[JoinMagic.Length..]);
-                if (!_rooms.TryGetValue(name, out List<SocketAddress>? list)) _rooms[name] = list = [];
-                var member = new SocketAddress(AddressFamily.InterNetwork);
-                from.Buffer.Span.CopyTo(member.Buffer.Span);
-                member.Size = from.Size;
-                list.Add(member);
-                _members[member] = list;
+                shared.Join(from, Encoding.UTF8.GetString(datagram[JoinMagic.Length..]));
                 SendNow(AckMagic, from);
             }
             else if (datagram.SequenceEqual(FiguresMagic))
             {
-                SendNow(Figures(), from);
+                SendNow(shared.Figures(), from);
             }
         }
 
         private void Flush()
         {
             FlushResult flushed = sends!.Flush();
-            for (int i = 0; i < _waitingCount; i++) _forwarding.RecordSince(_waiting[i].ArrivedAt, _waiting[i].Copies);
+            for (int i = 0; i < _waitingCount; i++) Forwarding.RecordSince(_waiting[i].ArrivedAt, _waiting[i].Copies);
             _waitingCount = 0;
-            _sent += flushed.Sent;
-            _segmented += flushed.Segmented;
-            _failed += flushed.Failed;
+            Volatile.Write(ref Sent, Sent + flushed.Sent);
+            Volatile.Write(ref Segmented, Segmented + flushed.Segmented);
+            Volatile.Write(ref Failed, Failed + flushed.Failed);
         }
 
         private void SendNow(ReadOnlySpan<byte> datagram, SocketAddress to)
@@ -142,27 +208,12 @@ internal static class RawRelay
             try
             {
                 socket.SendTo(datagram, SocketFlags.None, to);
-                _sent++;
+                Volatile.Write(ref Sent, Sent + 1);
             }
             catch (SocketException)
             {
-                _failed++;
+                Volatile.Write(ref Failed, Failed + 1);
             }
-        }
-
-        private byte[] Figures()
-        {
-            long[] buckets = _forwarding.Snapshot();
-            var answer = new byte[FiguresMagic.Length + (4 + buckets.Length) * sizeof(long)];
-            FiguresMagic.CopyTo(answer, 0);
-            Span<byte> rest = answer.AsSpan(FiguresMagic.Length);
-            long[] head = [_datagramsIn, _sent, _segmented, _failed];
-            foreach (long value in head.Concat(buckets))
-            {
-                BinaryPrimitives.WriteInt64LittleEndian(rest, value);
-                rest = rest[sizeof(long)..];
-            }
-            return answer;
         }
     }
 
@@ -200,7 +251,8 @@ internal sealed class RelayTarget : ILoadTarget
     public static async Task<RelayTarget> StartAsync(LoadOptions options)
     {
         int port = ChildProcess.FreePort(udp: true);
-        var process = ChildProcess.Start("relay", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], Path.Combine("artifacts", "load", "relay.log"));
+        var process = ChildProcess.Start("relay", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--threads", options.RelayThreads.ToString(System.Globalization.CultureInfo.InvariantCulture)], Path.Combine("artifacts", "load", "relay.log"));
         var target = new RelayTarget(process, new IPEndPoint(IPAddress.Loopback, port), options.ReceiveOffload);
         // Ready when a join is answered.
         await using IMediaBot probe = await target.JoinAsync("probe", uint.MaxValue, new LatencyHistogram(), CancellationToken.None);
