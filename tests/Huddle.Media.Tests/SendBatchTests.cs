@@ -90,6 +90,40 @@ public sealed class SendBatchTests
     }
 
     [Fact]
+    public void A_full_batch_reaches_every_subscriber_whole_and_in_order()
+    {
+        // As a large room fills the batch: each datagram to every subscriber, frames of full-size packets
+        // ending in a shorter one, until the batch holds all it can.
+        using Socket sender = Sender();
+        using var batch = new SendBatch(sender);
+        Receiver[] receivers = [.. Enumerable.Range(0, 16).Select(_ => new Receiver())];
+        try
+        {
+            var sent = new List<byte[]>();
+            for (int id = 0; batch.Count < SendBatch.Capacity; id++)
+            {
+                byte[] datagram = Datagram(id, id % 4 == 3 ? 300 + id : 1200);
+                foreach (Receiver receiver in receivers) Assert.True(batch.TryAdd(datagram, receiver.Address));
+                sent.Add(datagram);
+            }
+            Assert.Equal(SendBatch.Capacity, batch.Count);
+
+            FlushResult flushed = batch.Flush();
+
+            Assert.Equal(SendBatch.Capacity, flushed.Sent);
+            Assert.Equal(0, flushed.Failed);
+            // Fewer messages than copies: runs to one address were joined, within the kernel's limits.
+            Assert.InRange(flushed.Segmented, 1, SendBatch.Capacity / 2);
+            Assert.Equal(0, batch.Count);
+            foreach (Receiver receiver in receivers) receiver.AssertReceived(sent);
+        }
+        finally
+        {
+            foreach (Receiver receiver in receivers) receiver.Dispose();
+        }
+    }
+
+    [Fact]
     public void Without_segmentation_every_datagram_is_its_own_message()
     {
         using Socket sender = Sender();
