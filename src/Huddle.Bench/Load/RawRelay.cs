@@ -13,11 +13,12 @@ namespace Huddle.Bench.Load;
 /// <summary>
 /// The machine's physical limit for forwarding: a UDP relay with no crypto and no RTP logic. A sender
 /// joins a room with one datagram ("HLDJ" + room name, answered "HLDA"); after that every datagram it
-/// sends goes to every other member of its room. One thread, one socket: what an SFU's forwarding
-/// would cost if SRTP, RTCP and rewriting were free. It moves datagrams as Huddle's media port does:
-/// every queued datagram with one recvmmsg, then all their copies with one sendmmsg, copies to one
-/// address joined into UDP GSO sends (<c>--no-gso</c>: one message per copy; <c>--no-batch</c>: one
-/// recvfrom and one sendto each).
+/// sends goes to every other member of its room. By default one thread and one socket, like Huddle's
+/// media port: what an SFU's forwarding would cost if SRTP, RTCP and rewriting were free
+/// (<c>--threads N</c>: N threads, each with its own SO_REUSEPORT socket on the same port). It moves
+/// datagrams as Huddle's media port does: every queued datagram with one recvmmsg, then all their
+/// copies with one sendmmsg, copies to one address joined into UDP GSO sends (<c>--no-gso</c>: one
+/// message per copy; <c>--no-batch</c>: one recvfrom and one sendto each).
 /// </summary>
 internal static class RawRelay
 {
