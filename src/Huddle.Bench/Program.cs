@@ -43,13 +43,14 @@ static int Usage()
               publish with join-latency --early bots (default bench/clips/chromium-fake-camera-160x120.ivf).
           load --scenario meeting|broadcast|audio|signaling [--participants K] [--rooms R]
                [--publishers P] [--bitrate 500k] [--fps 30] [--duration S] [--target huddle|janus|relay]
-               [--out result.json] [--svg plot.svg] [--check] [--no-gro] [--relay-threads N]
+               [--out result.json] [--svg plot.svg] [--check] [--no-gro] [--receive-preempts] [--relay-threads N]
               Bots of our own stack join rooms over the real protocols, publish synthetic media and
               measure what they receive (rate, loss, latency from a send time in each packet), with the
               server in its own process and its CPU time read from /proc. --target janus runs them against
               Janus's VideoRoom (bench/janus/start.sh: loopback only, ICE-lite); --target relay against a
               plain UDP relay (no crypto): the machine's limit (--relay-threads N: N forwarding threads on
-              SO_REUSEPORT sockets). A list (huddle,janus,relay) runs each in
+              SO_REUSEPORT sockets). The bots' receive thread runs under SCHED_BATCH so its wake-ups do
+              not take the core from the target (--receive-preempts: as before). A list (huddle,janus,relay) runs each in
               turn and compares. --check fails unless media flowed everywhere and nothing was lost.
           media [BenchmarkDotNet arguments, e.g. --filter *Srtp*]
               Per-packet costs of the media stack (SRTP, RTP rewrite) and the DTLS handshake, with

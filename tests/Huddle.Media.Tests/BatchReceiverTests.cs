@@ -55,6 +55,38 @@ public class BatchReceiverTests
     }
 
     [Fact]
+    public void A_receiver_that_yields_on_wake_runs_under_sched_batch_and_still_delivers()
+    {
+        using var yielding = new BatchReceiver(name: "yield-on-wake", yieldOnWake: true);
+        using var plain = new BatchReceiver(name: "plain-receive");
+        using Socket a = Bound(), sender = Bound();
+        var got = new Collector();
+        yielding.Add(a, got);
+        for (int i = 0; i < 10; i++) sender.SendTo(BitConverter.GetBytes(i), a.LocalEndPoint!);
+        WaitFor(() => got.Got.Count == 10);
+
+        Assert.Equal(Enumerable.Range(0, 10), got.Got.Select(g => BitConverter.ToInt32(g.Data)));
+        Assert.True(yielding.YieldsOnWake);
+        Assert.False(plain.YieldsOnWake);
+        // What the kernel schedules them with (policy, field 41 of /proc/<pid>/task/<tid>/stat): 3 is SCHED_BATCH, 0 SCHED_OTHER.
+        Assert.Equal(3, SchedulingPolicy("yield-on-wake"));
+        Assert.Equal(0, SchedulingPolicy("plain-receive"));
+    }
+
+    private static int SchedulingPolicy(string threadName)
+    {
+        // A thread takes its name once it runs.
+        string? task = null;
+        WaitFor(() => (task = Directory.EnumerateDirectories("/proc/self/task")
+            .FirstOrDefault(t => File.Exists(Path.Combine(t, "comm")) && File.ReadAllText(Path.Combine(t, "comm")).Trim() == threadName)) is not null);
+        if (task is null) throw new InvalidOperationException($"no thread named {threadName}");
+        string stat = File.ReadAllText(Path.Combine(task, "stat"));
+        // Fields after the command name, which is in parentheses and may hold spaces; field 3 comes first.
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public void A_settling_receiver_still_delivers_everything_with_the_kernels_arrival_time()
     {
         // After a small round it waits two seconds before looking again: what arrives meanwhile is handed

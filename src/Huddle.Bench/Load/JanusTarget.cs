@@ -26,9 +26,9 @@ internal sealed class JanusTarget : ILoadTarget
     private readonly ConcurrentDictionary<string, JanusRoom> _rooms = new(StringComparer.Ordinal);
     private long _lastRoom = 1000;
 
-    private JanusTarget(ChildProcess process, Uri api, int maxPublishers, bool coalesce)
+    private JanusTarget(ChildProcess process, Uri api, int maxPublishers, BatchReceiver receiver)
     {
-        _receiver = new BatchReceiver("load-receive", settleMs: 1, coalesce: coalesce);
+        _receiver = receiver;
         _process = process;
         _api = api;
         _maxPublishers = maxPublishers;
@@ -50,7 +50,7 @@ internal sealed class JanusTarget : ILoadTarget
         string[] extra = (Environment.GetEnvironmentVariable("HUDDLE_JANUS_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var process = ChildProcess.StartProgram(script, [port.ToString(CultureInfo.InvariantCulture), RtpPorts, .. extra], Path.Combine(artifacts, "janus.log"),
             new Dictionary<string, string> { ["JANUS_RUN_DIR"] = Path.Combine(artifacts, "janus-config") });
-        var target = new JanusTarget(process, new Uri($"ws://127.0.0.1:{port}/"), Math.Max(options.Participants, 2), options.ReceiveOffload);
+        var target = new JanusTarget(process, new Uri($"ws://127.0.0.1:{port}/"), Math.Max(options.Participants, 2), options.BotReceiver());
         try
         {
             await target.WaitReadyAsync(port);

@@ -189,7 +189,7 @@ internal static class LoadCommand
         result.PrintSummary(Console.Out);
         if (switchesLine is not null) Console.WriteLine(switchesLine);
         if (target.Receiver is { Datagrams: > 0 } receiver)
-            Console.WriteLine($"bots' receive thread, whole run: {receiver.Datagrams:N0} datagrams in {receiver.Calls:N0} recvmmsg calls; {receiver.Coalesced:N0} buffers held several datagrams (UDP GRO{(options.ReceiveOffload ? "" : ", off")})");
+            Console.WriteLine($"bots' receive thread, whole run: {receiver.Datagrams:N0} datagrams in {receiver.Calls:N0} recvmmsg calls; {receiver.Coalesced:N0} buffers held several datagrams (UDP GRO{(options.ReceiveOffload ? "" : ", off")}); {(receiver.YieldsOnWake ? "SCHED_BATCH, wakes preempt no one" : "SCHED_OTHER")}");
         if (options.SvgPath is { } svg)
         {
             // One plot per target when several run: plot.svg → plot-huddle.svg.

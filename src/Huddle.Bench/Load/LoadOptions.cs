@@ -45,6 +45,16 @@ internal sealed record LoadOptions
     /// </summary>
     public bool ReceiveOffload { get; init; } = true;
 
+    /// <summary>
+    /// The bots' receive thread runs under SCHED_BATCH (<see cref="Huddle.Media.Udp.BatchReceiver"/>'s
+    /// <c>yieldOnWake</c>), so a target's send that wakes it does not lose the core to it;
+    /// <c>--receive-preempts</c> turns it off.
+    /// </summary>
+    public bool ReceiveYields { get; init; } = true;
+
+    /// <summary>The bots' shared receive thread, as these options set it up.</summary>
+    public Huddle.Media.Udp.BatchReceiver BotReceiver() => new("load-receive", settleMs: 1, coalesce: ReceiveOffload, yieldOnWake: ReceiveYields);
+
     /// <summary>Forwarding threads of the raw relay (<c>--relay-threads</c>), each on its own SO_REUSEPORT socket.</summary>
     public int RelayThreads { get; init; } = 1;
 
@@ -59,7 +69,7 @@ internal sealed record LoadOptions
         {
             string name = args[i];
             string? value = i + 1 < args.Length ? args[i + 1] : null;
-            bool takesValue = name is not ("--check" or "--no-gro");
+            bool takesValue = name is not ("--check" or "--no-gro" or "--receive-preempts");
             if (takesValue && value is null)
             {
                 error = $"{name} needs a value";
@@ -86,6 +96,7 @@ internal sealed record LoadOptions
                     "--svg" => options with { SvgPath = value },
                     "--check" => options with { Check = true },
                     "--no-gro" => options with { ReceiveOffload = false },
+                    "--receive-preempts" => options with { ReceiveYields = false },
                     _ => throw new ArgumentException($"unknown option {name}"),
                 };
             }

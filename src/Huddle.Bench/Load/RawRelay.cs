@@ -236,9 +236,9 @@ internal sealed class RelayTarget : ILoadTarget
     private readonly IPEndPoint _relay;
     private readonly BatchReceiver _receiver;
 
-    private RelayTarget(ChildProcess process, IPEndPoint relay, bool coalesce)
+    private RelayTarget(ChildProcess process, IPEndPoint relay, BatchReceiver receiver)
     {
-        _receiver = new BatchReceiver("load-receive", settleMs: 1, coalesce: coalesce);
+        _receiver = receiver;
         _process = process;
         _relay = relay;
     }
@@ -254,7 +254,7 @@ internal sealed class RelayTarget : ILoadTarget
         int port = ChildProcess.FreePort(udp: true);
         var process = ChildProcess.Start("relay", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--threads", options.RelayThreads.ToString(System.Globalization.CultureInfo.InvariantCulture)], Path.Combine("artifacts", "load", "relay.log"));
-        var target = new RelayTarget(process, new IPEndPoint(IPAddress.Loopback, port), options.ReceiveOffload);
+        var target = new RelayTarget(process, new IPEndPoint(IPAddress.Loopback, port), options.BotReceiver());
         // Ready when a join is answered.
         await using IMediaBot probe = await target.JoinAsync("probe", uint.MaxValue, new LatencyHistogram(), CancellationToken.None);
         return target;

@@ -46,7 +46,7 @@ internal sealed class HuddleTarget : ILoadTarget
 
     private HuddleTarget(Uri server, ChildProcess? process, int? pid, LoadOptions options)
     {
-        _receiver = new BatchReceiver("load-receive", settleMs: 1, coalesce: options.ReceiveOffload);
+        _receiver = options.BotReceiver();
         _server = server;
         _process = process;
         Pid = pid ?? process?.Pid;

@@ -68,6 +68,12 @@ internal static unsafe partial class LinuxUdp
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_wait(int epfd, void* events, int maxEvents, int timeout);
     [LibraryImport(Libc, SetLastError = true)] public static partial int recvmmsg(int fd, MMsgHdr* msgs, uint vlen, int flags, void* timeout);
     [LibraryImport(Libc, SetLastError = true)] public static partial int sendmmsg(int fd, MMsgHdr* msgs, uint vlen, int flags);
+    /// <summary>SCHED_BATCH (man 7 sched): a thread the scheduler never lets preempt another on wake-up.</summary>
+    public const int SchedBatch = 3;
+
+    /// <summary>pid 0: the calling thread. <paramref name="priority"/> points at a struct sched_param (one int, 0 for SCHED_BATCH).</summary>
+    [LibraryImport(Libc, SetLastError = true)] public static partial int sched_setscheduler(int pid, int policy, int* priority);
+
     [LibraryImport(Libc, SetLastError = true)] public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
     [LibraryImport(Libc)] public static partial int close(int fd);
     [LibraryImport(Libc, SetLastError = true)] public static partial int poll(PollFd* fds, nuint count, int timeout);

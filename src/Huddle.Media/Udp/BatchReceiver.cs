@@ -41,6 +41,7 @@ public sealed unsafe class BatchReceiver : IDisposable
 
     private readonly int _settleMs;
     private readonly bool _coalesce;
+    private readonly bool _yieldOnWake;
 
     /// <param name="settleMs">
     /// After a round of wake-up and draining that brought fewer than a batch of datagrams, wait this long
@@ -54,10 +55,18 @@ public sealed unsafe class BatchReceiver : IDisposable
     /// loopback the sender's system call delivers into our socket, so this also spares the sender from
     /// splitting its GSO sends again, which a network card would have done on a real link.
     /// </param>
-    public BatchReceiver(string name = "huddle-batch-receive", int settleMs = 0, bool coalesce = false)
+    /// <param name="yieldOnWake">
+    /// Run the thread under SCHED_BATCH, so that its wake-ups never preempt a running thread: a load
+    /// generator on the machine it measures then does not take the core from the server whose send just
+    /// woke it (on loopback that is most of the server's involuntary context switches). Receivers on other
+    /// machines, as in a real deployment, never do. Latency figures are unaffected: they come from the
+    /// kernel's arrival times, not from when this thread runs.
+    /// </param>
+    public BatchReceiver(string name = "huddle-batch-receive", int settleMs = 0, bool coalesce = false, bool yieldOnWake = false)
     {
         _settleMs = settleMs;
         _coalesce = coalesce;
+        _yieldOnWake = yieldOnWake;
         _slots = new MessageSlots(Batch, coalesce ? MaxCoalesced : MaxDatagram, names: false, timestamps: true);
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("BatchReceiver needs Linux (epoll, recvmmsg)");
         _epoll = LinuxUdp.epoll_create1(0);
@@ -131,8 +140,17 @@ public sealed unsafe class BatchReceiver : IDisposable
         }
     }
 
+    /// <summary>False until the thread runs; then whether it runs under SCHED_BATCH (see the constructor).</summary>
+    public bool YieldsOnWake { get; private set; }
+
     private void Run()
     {
+        if (_yieldOnWake)
+        {
+            int priority = 0;
+            // Unprivileged threads may switch from SCHED_OTHER to SCHED_BATCH; where they may not, run as before.
+            YieldsOnWake = LinuxUdp.sched_setscheduler(0, LinuxUdp.SchedBatch, &priority) == 0;
+        }
         while (!_disposed)
         {
             int ready = LinuxUdp.epoll_wait(_epoll, _events, MaxEvents, 200);
