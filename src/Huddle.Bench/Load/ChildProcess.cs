@@ -132,13 +132,14 @@ internal static class ProcStats
     }
 
     /// <summary>
-    /// Context switches of a process's threads (voluntary: it waited; involuntary: it was preempted),
-    /// summed over the threads whose name starts with <paramref name="threadPrefix"/> (all when null),
-    /// from /proc/&lt;pid&gt;/task/*/status. A thread that ended meanwhile drops out of the sum.
+    /// Context switches (voluntary: it waited; involuntary: it was preempted) and CPU time (user and
+    /// system, in clock ticks) of a process's threads, summed over those whose name starts with
+    /// <paramref name="threadPrefix"/> (all when null), from /proc/&lt;pid&gt;/task/*/status and stat.
+    /// A thread that ended meanwhile drops out of the sum.
     /// </summary>
-    public static ThreadSwitches ContextSwitches(int pid, string? threadPrefix = null)
+    public static ThreadCounters Threads(int pid, string? threadPrefix = null)
     {
-        long voluntary = 0, involuntary = 0;
+        long voluntary = 0, involuntary = 0, user = 0, system = 0;
         try
         {
             foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
@@ -151,8 +152,13 @@ internal static class ProcStats
                         if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)) voluntary += long.Parse(line.AsSpan(24).Trim(), System.Globalization.CultureInfo.InvariantCulture);
                         else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal)) involuntary += long.Parse(line.AsSpan(27).Trim(), System.Globalization.CultureInfo.InvariantCulture);
                     }
+                    // utime and stime are fields 14 and 15; the name (field 2) is in parentheses and may hold spaces.
+                    string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    user += long.Parse(fields[14 - 3], System.Globalization.CultureInfo.InvariantCulture);
+                    system += long.Parse(fields[15 - 3], System.Globalization.CultureInfo.InvariantCulture);
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
                 {
                     // The thread ended while we read it.
                 }
@@ -161,9 +167,12 @@ internal static class ProcStats
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
-        return new ThreadSwitches(voluntary, involuntary);
+        return new ThreadCounters(voluntary, involuntary, user, system);
     }
 }
 
-/// <summary>Context switches counted by the kernel: the thread waited (voluntary) or was preempted (involuntary).</summary>
-internal readonly record struct ThreadSwitches(long Voluntary, long Involuntary);
+/// <summary>
+/// What the kernel counts for threads: they waited (voluntary) or were preempted (involuntary), and
+/// their CPU time in user space and in the kernel, in clock ticks (USER_HZ, 100 a second on Linux).
+/// </summary>
+internal readonly record struct ThreadCounters(long Voluntary, long Involuntary, long UserTicks, long SystemTicks);

@@ -230,18 +230,20 @@ internal static class LoadCommand
         return watch.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Context switches of the target's forwarding thread (Huddle only) and of this process's threads.</summary>
-    private static (ThreadSwitches Forwarding, ThreadSwitches Bots) ReadSwitches(ILoadTarget target) =>
-        (target.Pid is { } pid ? ProcStats.ContextSwitches(pid, ForwardingThread) : default, ProcStats.ContextSwitches(Environment.ProcessId));
+    /// <summary>Context switches and CPU time of the target's forwarding thread (Huddle and the relay) and of this process's threads.</summary>
+    private static (ThreadCounters Forwarding, ThreadCounters Bots) ReadSwitches(ILoadTarget target) =>
+        (target.Pid is { } pid ? ProcStats.Threads(pid, ForwardingThread) : default, ProcStats.Threads(Environment.ProcessId));
 
-    private static string DescribeSwitches((ThreadSwitches Forwarding, ThreadSwitches Bots) from,
-        (ThreadSwitches Forwarding, ThreadSwitches Bots) to, double seconds)
+    private static string DescribeSwitches((ThreadCounters Forwarding, ThreadCounters Bots) from,
+        (ThreadCounters Forwarding, ThreadCounters Bots) to, double seconds)
     {
         string bots = $"bots' threads: {(to.Bots.Voluntary + to.Bots.Involuntary - from.Bots.Voluntary - from.Bots.Involuntary) / seconds:N0} context switches/s";
-        // Janus and the relay have no thread of that name.
+        // Janus has no thread of that name.
         if (to.Forwarding == default) return bots;
+        // Clock ticks are hundredths of a second, so ticks per second are percent of a core.
         return $"server's forwarding thread: {(to.Forwarding.Involuntary - from.Forwarding.Involuntary) / seconds:N0} preemptions/s, " +
-            $"{(to.Forwarding.Voluntary - from.Forwarding.Voluntary) / seconds:N0} waits/s; {bots}";
+            $"{(to.Forwarding.Voluntary - from.Forwarding.Voluntary) / seconds:N0} waits/s, " +
+            $"{(to.Forwarding.UserTicks - from.Forwarding.UserTicks) / seconds:F0} % of a core in user space and {(to.Forwarding.SystemTicks - from.Forwarding.SystemTicks) / seconds:F0} % in the kernel; {bots}";
     }
 
     /// <summary>Huddle's media port thread (<c>UdpMediaSocket</c>), as /proc names it.</summary>
