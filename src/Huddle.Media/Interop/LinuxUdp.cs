@@ -5,7 +5,8 @@ namespace Huddle.Media.Interop;
 /// <summary>
 /// The Linux calls a batched UDP loop needs and .NET does not expose: epoll (one thread waits on many
 /// sockets), recvmmsg/sendmmsg (many datagrams per system call, man 2 recvmmsg) and the kernel's
-/// receive timestamps (SO_TIMESTAMPNS, man 7 socket). Layouts are those of 64-bit Linux.
+/// receive timestamps (SO_TIMESTAMPNS, man 7 socket), and a receive thread's scheduling policy
+/// (sched_setscheduler). Layouts are those of 64-bit Linux.
 /// </summary>
 internal static unsafe partial class LinuxUdp
 {
@@ -68,6 +69,7 @@ internal static unsafe partial class LinuxUdp
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_wait(int epfd, void* events, int maxEvents, int timeout);
     [LibraryImport(Libc, SetLastError = true)] public static partial int recvmmsg(int fd, MMsgHdr* msgs, uint vlen, int flags, void* timeout);
     [LibraryImport(Libc, SetLastError = true)] public static partial int sendmmsg(int fd, MMsgHdr* msgs, uint vlen, int flags);
+
     /// <summary>SCHED_BATCH (man 7 sched): a thread the scheduler never lets preempt another on wake-up.</summary>
     public const int SchedBatch = 3;
 
