@@ -108,10 +108,8 @@ internal static class ProcStats
     {
         try
         {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
-            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;
+            (long user, long system) = CpuTicks($"/proc/{pid}/stat");
+            return (user + system) / TicksPerSecond;
         }
         catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
         {
@@ -120,6 +118,16 @@ internal static class ProcStats
     }
 
     public static double Self() => Seconds(Environment.ProcessId);
+
+    /// <summary>utime and stime (fields 14 and 15) of a process's or thread's stat file, in clock ticks.</summary>
+    private static (long User, long System) CpuTicks(string statFile)
+    {
+        string stat = File.ReadAllText(statFile);
+        // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[14 - 3], System.Globalization.CultureInfo.InvariantCulture),
+            long.Parse(fields[15 - 3], System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     /// <summary>Resident memory of a process in KiB (VmRSS in /proc/&lt;pid&gt;/status), 0 when unknown.</summary>
     public static long RssKb(int pid)
@@ -152,11 +160,9 @@ internal static class ProcStats
                         if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)) voluntary += long.Parse(line.AsSpan(24).Trim(), System.Globalization.CultureInfo.InvariantCulture);
                         else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal)) involuntary += long.Parse(line.AsSpan(27).Trim(), System.Globalization.CultureInfo.InvariantCulture);
                     }
-                    // utime and stime are fields 14 and 15; the name (field 2) is in parentheses and may hold spaces.
-                    string stat = File.ReadAllText(Path.Combine(task, "stat"));
-                    string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    user += long.Parse(fields[14 - 3], System.Globalization.CultureInfo.InvariantCulture);
-                    system += long.Parse(fields[15 - 3], System.Globalization.CultureInfo.InvariantCulture);
+                    (long threadUser, long threadSystem) = CpuTicks(Path.Combine(task, "stat"));
+                    user += threadUser;
+                    system += threadSystem;
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
                 {

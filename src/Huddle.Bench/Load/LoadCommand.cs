@@ -116,7 +116,7 @@ internal static class LoadCommand
         Console.WriteLine($"joined {all.Count} bots in {joinSeconds:F2} s; join time median {BrowserBench.Median(all.Select(b => b.Bot.JoinTime.TotalMilliseconds)):F1} ms");
 
         var result = new LoadResult { Options = options, Target = target.Name, Bots = all.Count, JoinSeconds = joinSeconds };
-        string? switchesLine = null;
+        string? threadsLine = null;
         result.JoinMs.AddRange(all.Select(b => b.Bot.JoinTime.TotalMilliseconds));
         try
         {
@@ -158,11 +158,11 @@ internal static class LoadCommand
             Console.WriteLine($"warm-up {warmup:F0} s (until the received rate held within 5 % for a second)");
             // Who gets in whose way: the server's forwarding thread preempted, the bots' threads waking.
             // (c243144 found bots' sockets waking .NET's socket thread 16,000 times a second this way.)
-            var switchesFrom = ReadSwitches(target);
-            long switchesAt = Stopwatch.GetTimestamp();
+            var threadsFrom = ReadThreads(target);
+            long threadsAt = Stopwatch.GetTimestamp();
             await Measure(options, target, all, latency, result, cancel.Token);
             pacer.Stop();
-            switchesLine = DescribeSwitches(switchesFrom, ReadSwitches(target), Stopwatch.GetElapsedTime(switchesAt).TotalSeconds);
+            threadsLine = DescribeThreads(threadsFrom, ReadThreads(target), Stopwatch.GetElapsedTime(threadsAt).TotalSeconds);
             Snapshot stopped = await Snapshot.TakeAsync(target, all, latency);
             // Packets still in flight arrive before the final count; the window ends when sending stopped.
             await Task.Delay(700, CancellationToken.None);
@@ -187,7 +187,7 @@ internal static class LoadCommand
         }
 
         result.PrintSummary(Console.Out);
-        if (switchesLine is not null) Console.WriteLine(switchesLine);
+        if (threadsLine is not null) Console.WriteLine(threadsLine);
         if (target.Receiver is { Datagrams: > 0 } receiver)
             Console.WriteLine($"bots' receive thread, whole run: {receiver.Datagrams:N0} datagrams in {receiver.Calls:N0} recvmmsg calls; {receiver.Coalesced:N0} buffers held several datagrams (UDP GRO{(options.ReceiveOffload ? "" : ", off")}); {(receiver.YieldsOnWake ? "SCHED_BATCH, wakes preempt no one" : "SCHED_OTHER")}");
         if (options.SvgPath is { } svg)
@@ -231,10 +231,10 @@ internal static class LoadCommand
     }
 
     /// <summary>Context switches and CPU time of the target's forwarding thread (Huddle and the relay) and of this process's threads.</summary>
-    private static (ThreadCounters Forwarding, ThreadCounters Bots) ReadSwitches(ILoadTarget target) =>
+    private static (ThreadCounters Forwarding, ThreadCounters Bots) ReadThreads(ILoadTarget target) =>
         (target.Pid is { } pid ? ProcStats.Threads(pid, ForwardingThread) : default, ProcStats.Threads(Environment.ProcessId));
 
-    private static string DescribeSwitches((ThreadCounters Forwarding, ThreadCounters Bots) from,
+    private static string DescribeThreads((ThreadCounters Forwarding, ThreadCounters Bots) from,
         (ThreadCounters Forwarding, ThreadCounters Bots) to, double seconds)
     {
         string bots = $"bots' threads: {(to.Bots.Voluntary + to.Bots.Involuntary - from.Bots.Voluntary - from.Bots.Involuntary) / seconds:N0} context switches/s";
